@@ -1,0 +1,159 @@
+//! The façade's one error type. Every module's documented error maps into it, and each variant
+//! has a stable [`ApiError::code`] that the CLI and the UI can branch on.
+
+use std::path::PathBuf;
+
+use countersign_core::anchor::AnchorError;
+use countersign_core::ledger::LedgerError;
+use countersign_core::model::{NameError, UnknownRole};
+use countersign_core::text::TextError;
+use countersign_signing::KeyError;
+use countersign_store::StoreError;
+
+/// Whether a failure is the user's input, a rule refusing, or something internal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorClass {
+    /// A rule refused the request (not allowed, illegal transition). CLI exit code 1.
+    Refused,
+    /// The input was bad (unknown id, unreadable file, wrong passphrase). CLI exit code 2.
+    BadInput,
+    /// Something failed that the user could not have prevented. CLI exit code 2.
+    Internal,
+}
+
+/// Anything a use case can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// From the store (missing workspace, unknown id, busy, damaged file, …).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// From key handling (wrong passphrase, damaged key, …).
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// A ledger rule refused the move.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// The content cannot be a revision.
+    #[error(transparent)]
+    Text(#[from] TextError),
+    /// A name or title is not acceptable.
+    #[error(transparent)]
+    Name(#[from] NameError),
+    /// A role is unknown.
+    #[error(transparent)]
+    Role(#[from] UnknownRole),
+    /// The quote cannot be anchored.
+    #[error(transparent)]
+    Anchor(#[from] AnchorError),
+    /// A time is not RFC 3339.
+    #[error(transparent)]
+    Time(#[from] countersign_core::time::BadTimestamp),
+    /// A file could not be read or written.
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// Which file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The new content is identical to the packet's head revision.
+    #[error("no change: the content is identical to the head revision {0}")]
+    NoChange(String),
+    /// The packet has no revision yet.
+    #[error("packet {0} has no revision yet; add one with `countersign packet revise`")]
+    NoRevision(String),
+    /// A revision of another packet was named.
+    #[error("revision {revision} does not belong to packet {packet}")]
+    RevisionNotInPacket {
+        /// The revision.
+        revision: String,
+        /// The packet.
+        packet: String,
+    },
+    /// The comment thread is already in the requested state.
+    #[error("the comment thread is already {0}")]
+    ThreadAlready(&'static str),
+    /// An empty message or objection body.
+    #[error("the {0} is empty")]
+    EmptyText(&'static str),
+    /// An identity needs at least one role.
+    #[error("an identity needs at least one role (--role)")]
+    NoRole,
+    /// No passphrase could be had (no terminal, no COUNTERSIGN_PASSPHRASE).
+    #[error("a passphrase is needed for {0}; set COUNTERSIGN_PASSPHRASE or run in a terminal")]
+    PassphraseUnavailable(String),
+    /// The two passphrases typed differ.
+    #[error("the passphrases do not match")]
+    PassphraseMismatch,
+    /// The directory must be empty for this.
+    #[error("{0} is not empty; choose an empty directory")]
+    NotEmpty(PathBuf),
+}
+
+impl ApiError {
+    /// Refused, bad input, or internal.
+    pub fn class(&self) -> ErrorClass {
+        use ErrorClass::*;
+        match self {
+            ApiError::Ledger(_) | ApiError::NoChange(_) | ApiError::ThreadAlready(_) => Refused,
+            ApiError::Store(StoreError::Busy | StoreError::Corrupt(_) | StoreError::Sqlite(_)) => Internal,
+            ApiError::Io { source, .. } if source.kind() != std::io::ErrorKind::NotFound => Internal,
+            _ => BadInput,
+        }
+    }
+
+    /// A stable, documented code for this failure (`snake_case`). The UI branches on it; the
+    /// wording of messages may change, codes do not.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Store(e) => match e {
+                StoreError::NotAWorkspace(_) => "not_a_workspace",
+                StoreError::AlreadyExists(_) => "workspace_exists",
+                StoreError::NotSqlite(_) | StoreError::Foreign(_) => "not_a_workspace_file",
+                StoreError::NewerSchema { .. } => "newer_schema",
+                StoreError::Busy => "busy",
+                StoreError::NotFound { .. } => "not_found",
+                StoreError::Ambiguous { .. } => "ambiguous_id",
+                StoreError::Corrupt(_) => "corrupt",
+                StoreError::Sqlite(_) => "database",
+            },
+            ApiError::Key(e) => match e {
+                KeyError::WrongPassphrase => "wrong_passphrase",
+                KeyError::EmptyPassphrase => "empty_passphrase",
+                _ => "key",
+            },
+            ApiError::Ledger(e) => match e {
+                LedgerError::IllegalTransition { .. } => "illegal_transition",
+                LedgerError::NotOwner => "not_owner",
+                LedgerError::AgentRefused => "agent_refused",
+                LedgerError::NotRaiser | LedgerError::NotRaiserOrOwner => "not_allowed",
+                LedgerError::MissingRationale => "missing_rationale",
+                LedgerError::MissingReason => "missing_reason",
+            },
+            ApiError::Text(TextError::NotUtf8 { .. }) => "not_utf8",
+            ApiError::Text(TextError::TooLarge { .. }) => "too_large",
+            ApiError::Name(_) => "bad_name",
+            ApiError::Role(_) => "unknown_role",
+            ApiError::Anchor(AnchorError::QuoteNotFound) => "quote_not_found",
+            ApiError::Anchor(_) => "bad_quote",
+            ApiError::Io { .. } => "io",
+            ApiError::Time(_) => "bad_time",
+            ApiError::NoChange(_) => "no_change",
+            ApiError::NoRevision(_) => "no_revision",
+            ApiError::RevisionNotInPacket { .. } => "revision_not_in_packet",
+            ApiError::ThreadAlready(_) => "thread_state",
+            ApiError::EmptyText(_) => "empty_text",
+            ApiError::NoRole => "no_role",
+            ApiError::PassphraseUnavailable(_) => "passphrase_unavailable",
+            ApiError::PassphraseMismatch => "passphrase_mismatch",
+            ApiError::NotEmpty(_) => "not_empty",
+        }
+    }
+}
+
+/// Shorthand.
+pub type Result<T, E = ApiError> = std::result::Result<T, E>;

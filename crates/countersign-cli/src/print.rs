@@ -1,0 +1,222 @@
+//! What the command prints: text for people, JSON for scripts (`--json`).
+
+use countersign_api::demo::DemoSummary;
+use countersign_api::{
+    ApiError, CheckReport, IdentityView, ObjectionStatus, ObjectionView, PacketView, RevisionContent,
+    RevisionView, ThreadView, short,
+};
+use serde::Serialize;
+use serde_json::json;
+
+/// Printer for one command.
+#[derive(Debug)]
+pub struct Out {
+    json: bool,
+    exit: u8,
+}
+
+fn print_json(v: &impl Serialize) {
+    match serde_json::to_string_pretty(v) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("error: cannot print JSON: {e}"),
+    }
+}
+
+fn one_line(s: &str, max: usize) -> String {
+    let flat: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > max {
+        let cut: String = flat.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    } else {
+        flat
+    }
+}
+
+impl Out {
+    pub fn new(json: bool) -> Out {
+        Out { json, exit: 0 }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        self.exit
+    }
+
+    /// A new object: only its id on stdout.
+    pub fn created(&self, id: &str) {
+        if self.json {
+            print_json(&json!({ "id": id }));
+        } else {
+            println!("{id}");
+        }
+    }
+
+    /// Warn (on stderr) when a quote occurs more than once.
+    pub fn occurrences(&self, found: usize, used: usize) {
+        if found > 1 {
+            eprintln!(
+                "note: the quote occurs {found} times; anchored to occurrence {used} (choose another with --occurrence N)"
+            );
+        }
+    }
+
+    pub fn done(&self, id: &str, state: &str) {
+        if self.json {
+            print_json(&json!({ "id": id, "status": state }));
+        } else {
+            println!("{id}: {state}");
+        }
+    }
+
+    pub fn identities(&self, list: &[IdentityView]) {
+        if self.json {
+            return print_json(&list);
+        }
+        if list.is_empty() {
+            println!("No identities yet. Add one with `countersign identity add --name NAME --role ROLE`.");
+        }
+        for i in list {
+            let roles: Vec<_> = i.roles.iter().map(|r| r.as_str()).collect();
+            println!("{}  {:<24} {:<6} {}", short(&i.id), i.name, i.kind.as_str(), roles.join(", "));
+        }
+    }
+
+    pub fn packets(&self, list: &[PacketView]) {
+        if self.json {
+            return print_json(&list);
+        }
+        if list.is_empty() {
+            println!("No packets yet. Make one with `countersign packet new --title TITLE --owner IDENTITY`.");
+        }
+        for p in list {
+            println!(
+                "{}  {}  ({} revisions, {} open objections, {} blocking; owner {})",
+                short(&p.id),
+                p.title,
+                p.revisions,
+                p.open_objections,
+                p.open_blocking,
+                p.owner_name
+            );
+        }
+    }
+
+    pub fn show(&self, shown: &RevisionContent, html: Option<&str>) {
+        if self.json {
+            return print_json(&json!({
+                "packet": shown.packet,
+                "revision": shown.revision,
+                "markdown": shown.markdown,
+                "html": html,
+            }));
+        }
+        print!("{}", html.unwrap_or(&shown.markdown));
+    }
+
+    pub fn log(&self, revisions: &[RevisionView]) {
+        if self.json {
+            return print_json(&revisions);
+        }
+        for r in revisions {
+            let head = if r.head { "  (head)" } else { "" };
+            let merge = if r.parents.len() > 1 { "  (merge)" } else { "" };
+            println!("r{:<3} {}  {}  {}{head}{merge}", r.number, r.id, r.created_at, r.author_name);
+            if !r.message.is_empty() {
+                println!("      {}", one_line(&r.message, 96));
+            }
+        }
+    }
+
+    pub fn threads(&self, list: &[ThreadView]) {
+        if self.json {
+            return print_json(&list);
+        }
+        if list.is_empty() {
+            println!("No comment threads.");
+        }
+        for t in list {
+            let state = if t.resolved { "resolved" } else { "open" };
+            let at = match t.position {
+                Some(p) => format!("at {}–{}", p.start, p.end),
+                None => "OUTDATED: the wording is gone".to_owned(),
+            };
+            println!("{}  [{state}] \"{}\"  {at}", short(&t.id), one_line(&t.quote, 60));
+            for m in &t.messages {
+                println!("      {}: {}", m.author_name, one_line(&m.body, 90));
+            }
+        }
+    }
+
+    pub fn objections(&self, list: &[ObjectionView]) {
+        if self.json {
+            return print_json(&list);
+        }
+        if list.is_empty() {
+            println!("No objections.");
+            return;
+        }
+        let order = [
+            (ObjectionStatus::Open, "OPEN"),
+            (ObjectionStatus::AcceptedResidual, "ACCEPTED AS RESIDUAL DISAGREEMENT"),
+            (ObjectionStatus::Resolved, "RESOLVED"),
+            (ObjectionStatus::Withdrawn, "WITHDRAWN"),
+        ];
+        for (status, heading) in order {
+            let group: Vec<_> = list.iter().filter(|o| o.status == status).collect();
+            if group.is_empty() {
+                continue;
+            }
+            println!("{heading} ({})", group.len());
+            for o in group {
+                let blocking = if o.blocking { "blocking" } else { "non-blocking" };
+                let at = match (o.position, &o.current_quote) {
+                    (Some(p), None) => format!("at {}–{}", p.start, p.end),
+                    (Some(p), Some(now)) => format!("at {}–{}, now reads \"{}\"", p.start, p.end, one_line(now, 40)),
+                    (None, _) => "OUTDATED: the wording is gone".to_owned(),
+                };
+                println!("  {}  {blocking}  \"{}\"  {at}", short(&o.id), one_line(&o.quote, 60));
+                println!("      {} objects: {}", o.raised_by_name, one_line(&o.body, 90));
+                if let Some(r) = &o.residual {
+                    println!("      accepted by {} at {}: {}", r.accepted_by_name, r.at, one_line(&r.rationale, 80));
+                }
+            }
+        }
+    }
+
+    pub fn check(&mut self, r: &CheckReport) {
+        if !r.ok {
+            self.exit = 1;
+        }
+        if self.json {
+            return print_json(r);
+        }
+        match &r.first_bad_event {
+            Some(bad) => println!("FAILED: {bad}"),
+            None => println!("audit chain: {} events verified, every signature holds", r.events_verified),
+        }
+        for p in &r.problems {
+            println!("FAILED: {p}");
+        }
+        if r.ok {
+            println!("SQLite integrity: ok");
+            println!("ok");
+        }
+    }
+
+    pub fn demo(&self, s: &DemoSummary) {
+        if self.json {
+            return print_json(s);
+        }
+        println!("Demo workspace ready at {}", s.workspace);
+        println!("packet: {}", s.packet);
+        println!("Every demo identity's passphrase is \"{}\" (set COUNTERSIGN_PASSPHRASE to use it).", s.passphrase);
+    }
+
+    pub fn error(&self, e: &ApiError) {
+        if self.json {
+            let v = json!({ "error": { "code": e.code(), "message": e.to_string() } });
+            eprintln!("{v}");
+        } else {
+            eprintln!("error: {e}");
+        }
+    }
+}

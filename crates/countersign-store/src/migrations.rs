@@ -1,0 +1,162 @@
+//! Schema migrations: an append-only list. Never edit or reorder an entry that has shipped;
+//! add a new one. `PRAGMA user_version` records how many have been applied.
+//! A test pins the digest of every entry so an edit to a shipped migration fails CI.
+
+/// Every migration, in order. Index + 1 is the schema version it brings a workspace to.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the foundation.
+    r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE identities (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('human', 'agent')),
+    roles       TEXT NOT NULL,
+    public_key  TEXT NOT NULL UNIQUE,
+    sealed_key  TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE blobs (
+    digest  TEXT PRIMARY KEY,
+    content TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE packets (
+    id          TEXT PRIMARY KEY,
+    title       TEXT NOT NULL,
+    owner       TEXT NOT NULL REFERENCES identities (id),
+    created_at  TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE revisions (
+    id              TEXT PRIMARY KEY,
+    packet          TEXT NOT NULL REFERENCES packets (id),
+    number          INTEGER NOT NULL,
+    content_digest  TEXT NOT NULL REFERENCES blobs (digest),
+    author          TEXT NOT NULL REFERENCES identities (id),
+    message         TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    UNIQUE (packet, number)
+) STRICT;
+
+CREATE TABLE revision_parents (
+    revision  TEXT NOT NULL REFERENCES revisions (id),
+    position  INTEGER NOT NULL,
+    parent    TEXT NOT NULL REFERENCES revisions (id),
+    PRIMARY KEY (revision, position)
+) STRICT;
+
+CREATE TABLE threads (
+    id           TEXT PRIMARY KEY,
+    packet       TEXT NOT NULL REFERENCES packets (id),
+    revision     TEXT NOT NULL REFERENCES revisions (id),
+    author       TEXT NOT NULL REFERENCES identities (id),
+    created_at   TEXT NOT NULL,
+    quote        TEXT NOT NULL,
+    prefix       TEXT NOT NULL,
+    suffix       TEXT NOT NULL,
+    start        INTEGER NOT NULL,
+    "end"        INTEGER NOT NULL,
+    resolved     INTEGER NOT NULL DEFAULT 0 CHECK (resolved IN (0, 1)),
+    resolved_by  TEXT REFERENCES identities (id),
+    resolved_at  TEXT
+) STRICT;
+
+CREATE TABLE messages (
+    thread      TEXT NOT NULL REFERENCES threads (id),
+    number      INTEGER NOT NULL,
+    author      TEXT NOT NULL REFERENCES identities (id),
+    body        TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    PRIMARY KEY (thread, number)
+) STRICT;
+
+CREATE TABLE objections (
+    id          TEXT PRIMARY KEY,
+    packet      TEXT NOT NULL REFERENCES packets (id),
+    revision    TEXT NOT NULL REFERENCES revisions (id),
+    raised_by   TEXT NOT NULL REFERENCES identities (id),
+    created_at  TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    blocking    INTEGER NOT NULL CHECK (blocking IN (0, 1)),
+    status      TEXT NOT NULL CHECK (status IN ('open', 'resolved', 'withdrawn', 'accepted_residual')),
+    quote       TEXT NOT NULL,
+    prefix      TEXT NOT NULL,
+    suffix      TEXT NOT NULL,
+    start       INTEGER NOT NULL,
+    "end"       INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE objection_history (
+    objection    TEXT NOT NULL REFERENCES objections (id),
+    number       INTEGER NOT NULL,
+    action       TEXT NOT NULL,
+    from_status  TEXT NOT NULL,
+    to_status    TEXT NOT NULL,
+    actor        TEXT NOT NULL REFERENCES identities (id),
+    at           TEXT NOT NULL,
+    text         TEXT,
+    PRIMARY KEY (objection, number)
+) STRICT;
+
+CREATE TABLE anchorings (
+    annotation  TEXT NOT NULL,
+    revision    TEXT NOT NULL REFERENCES revisions (id),
+    state       TEXT NOT NULL CHECK (state IN ('anchored', 'outdated')),
+    exact       INTEGER NOT NULL CHECK (exact IN (0, 1)),
+    quote       TEXT,
+    prefix      TEXT,
+    suffix      TEXT,
+    start       INTEGER,
+    "end"       INTEGER,
+    PRIMARY KEY (annotation, revision)
+) STRICT;
+
+CREATE TABLE events (
+    seq             INTEGER PRIMARY KEY,
+    actor           TEXT,
+    at              TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    payload         TEXT NOT NULL,
+    payload_digest  TEXT NOT NULL,
+    prev            TEXT,
+    hash            TEXT NOT NULL UNIQUE,
+    signature       TEXT
+) STRICT;
+
+CREATE INDEX revisions_by_packet ON revisions (packet, number);
+CREATE INDEX threads_by_packet ON threads (packet);
+CREATE INDEX objections_by_packet ON objections (packet);
+
+CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+CREATE TRIGGER revisions_immutable_update BEFORE UPDATE ON revisions
+BEGIN SELECT RAISE(ABORT, 'revisions are immutable'); END;
+CREATE TRIGGER revisions_immutable_delete BEFORE DELETE ON revisions
+BEGIN SELECT RAISE(ABORT, 'revisions are never deleted'); END;
+CREATE TRIGGER blobs_immutable_update BEFORE UPDATE ON blobs
+BEGIN SELECT RAISE(ABORT, 'revision content is immutable'); END;
+CREATE TRIGGER blobs_immutable_delete BEFORE DELETE ON blobs
+BEGIN SELECT RAISE(ABORT, 'revision content is never deleted'); END;
+"#,
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// The triggers that guard append-only and immutable tables; `check` reports any that are gone.
+pub const GUARD_TRIGGERS: &[&str] = &[
+    "events_append_only_update",
+    "events_append_only_delete",
+    "revisions_immutable_update",
+    "revisions_immutable_delete",
+    "blobs_immutable_update",
+    "blobs_immutable_delete",
+];
