@@ -16,7 +16,10 @@ fn view_of(original: &Anchor, res: &Resolution) -> (AnchorState, Option<Position
     match res {
         Resolution::Anchored { anchor, exact } => (
             AnchorState::Anchored,
-            Some(Position { start: anchor.start, end: anchor.end }),
+            Some(Position {
+                start: anchor.start,
+                end: anchor.end,
+            }),
             (!exact || anchor.quote != original.quote).then(|| anchor.quote.clone()),
         ),
         Resolution::Outdated => (AnchorState::Outdated, None, None),
@@ -25,7 +28,11 @@ fn view_of(original: &Anchor, res: &Resolution) -> (AnchorState, Option<Position
 
 fn nonempty(what: &'static str, s: &str) -> Result<String> {
     let t = s.trim();
-    if t.is_empty() { Err(ApiError::EmptyText(what)) } else { Ok(t.to_owned()) }
+    if t.is_empty() {
+        Err(ApiError::EmptyText(what))
+    } else {
+        Ok(t.to_owned())
+    }
 }
 
 #[derive(Serialize)]
@@ -55,9 +62,19 @@ impl Workspace {
     }
 
     /// Where an annotation's wording stands on `rev`.
-    fn resolution(&self, id: &str, made_on: &Revision, original: &Anchor, rev: &Revision, content: &str) -> Result<Resolution> {
+    fn resolution(
+        &self,
+        id: &str,
+        made_on: &Revision,
+        original: &Anchor,
+        rev: &Revision,
+        content: &str,
+    ) -> Result<Resolution> {
         if made_on.id == rev.id {
-            return Ok(Resolution::Anchored { anchor: original.clone(), exact: true });
+            return Ok(Resolution::Anchored {
+                anchor: original.clone(),
+                exact: true,
+            });
         }
         if let Some(r) = self.store.read().anchoring(id, &rev.id)? {
             return Ok(r);
@@ -92,7 +109,11 @@ impl Workspace {
             anchor,
             resolved: false,
             resolved_by: None,
-            messages: vec![Message { author: author.id.clone(), body, created_at: at }],
+            messages: vec![Message {
+                author: author.id.clone(),
+                body,
+                created_at: at,
+            }],
         };
         let head = self.store.read().head(&packet)?;
         self.store.write(|tx| -> Result<()> {
@@ -110,10 +131,24 @@ impl Workspace {
         let body = nonempty("reply", body)?;
         let author = self.identity(author)?;
         let key = self.unlock(&author)?;
-        let message = Message { author: author.id.clone(), body, created_at: self.clock.now() };
+        let message = Message {
+            author: author.id.clone(),
+            body,
+            created_at: self.clock.now(),
+        };
         self.store.write(|tx| -> Result<()> {
             tx.insert_message(&thread, &message)?;
-            append(tx, &author.id, &key, message.created_at, "comment.replied", &Replied { thread: &thread, message: &message })
+            append(
+                tx,
+                &author.id,
+                &key,
+                message.created_at,
+                "comment.replied",
+                &Replied {
+                    thread: &thread,
+                    message: &message,
+                },
+            )
         })
     }
 
@@ -128,7 +163,14 @@ impl Workspace {
         let at = self.clock.now();
         self.store.write(|tx| -> Result<()> {
             tx.set_thread_resolved(&thread, Some((&by.id, at)))?;
-            append(tx, &by.id, &key, at, "comment.resolved", &ThreadResolved { thread: &thread })
+            append(
+                tx,
+                &by.id,
+                &key,
+                at,
+                "comment.resolved",
+                &ThreadResolved { thread: &thread },
+            )
         })
     }
 
@@ -202,21 +244,41 @@ impl Workspace {
         self.store.write(|tx| -> Result<()> {
             tx.insert_objection(&objection)?;
             record_on_head(tx, &objection.id, &rev, &objection.anchor, head.as_ref())?;
-            append(tx, &author.id, &key, objection.created_at, "objection.raised", &objection)
+            append(
+                tx,
+                &author.id,
+                &key,
+                objection.created_at,
+                "objection.raised",
+                &objection,
+            )
         })?;
         Ok((objection.id, occurrences))
     }
 
     /// Move an objection on the ledger: resolve, withdraw, accept as residual disagreement, or
     /// reopen. The core decides whether the move is allowed; nothing is written when it is not.
-    pub fn objection_move(&mut self, objection: &str, action: LedgerAction, by: &str, text: Option<&str>) -> Result<ObjectionStatus> {
+    pub fn objection_move(
+        &mut self,
+        objection: &str,
+        action: LedgerAction,
+        by: &str,
+        text: Option<&str>,
+    ) -> Result<ObjectionStatus> {
         let id = self.resolve(IdKind::Objection, objection)?;
         let o = self.store.read().objection(&id)?;
         let packet = self.store.read().packet(&o.packet)?;
         let actor = self.identity(by)?;
         let to = ledger::transition(
-            ObjectionFacts { status: o.status, raised_by: &o.raised_by, packet_owner: &packet.owner },
-            Actor { id: &actor.id, kind: actor.kind },
+            ObjectionFacts {
+                status: o.status,
+                raised_by: &o.raised_by,
+                packet_owner: &packet.owner,
+            },
+            Actor {
+                id: &actor.id,
+                kind: actor.kind,
+            },
             action,
             text,
         )?;
@@ -227,7 +289,10 @@ impl Workspace {
             to,
             actor: actor.id.clone(),
             at: self.clock.now(),
-            text: text.map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned),
+            text: text
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned),
         };
         let kind = match action {
             LedgerAction::Resolve => "objection.resolved",
@@ -237,13 +302,27 @@ impl Workspace {
         };
         self.store.write(|tx| -> Result<()> {
             tx.record_ledger_entry(&id, &entry)?;
-            append(tx, &actor.id, &key, entry.at, kind, &Transitioned { objection: &id, entry: &entry })
+            append(
+                tx,
+                &actor.id,
+                &key,
+                entry.at,
+                kind,
+                &Transitioned {
+                    objection: &id,
+                    entry: &entry,
+                },
+            )
         })?;
         Ok(to)
     }
 
     /// A packet's objections as they stand on a revision (the head by default).
-    pub fn objection_list(&self, packet: &str, revision: Option<&str>) -> Result<Vec<ObjectionView>> {
+    pub fn objection_list(
+        &self,
+        packet: &str,
+        revision: Option<&str>,
+    ) -> Result<Vec<ObjectionView>> {
         let packet = self.packet_id(packet)?;
         let rev = self.revision_of(&packet, revision)?;
         let read = self.store.read();
@@ -311,7 +390,15 @@ impl Workspace {
         }
         for t in self.comment_list(&shown.packet, rev)? {
             if let Some(p) = t.position {
-                spans.push((p.start..p.end, t.id, if t.resolved { "comment-resolved" } else { "comment" }));
+                spans.push((
+                    p.start..p.end,
+                    t.id,
+                    if t.resolved {
+                        "comment-resolved"
+                    } else {
+                        "comment"
+                    },
+                ));
             }
         }
         let chars: Vec<_> = spans.iter().map(|s| s.0.clone()).collect();
@@ -321,7 +408,10 @@ impl Workspace {
             .zip(bytes)
             .filter_map(|((_, id, class), b)| b.map(|range| Highlight { range, id, class }))
             .collect();
-        Ok(countersign_render::render_html(&shown.markdown, &highlights))
+        Ok(countersign_render::render_html(
+            &shown.markdown,
+            &highlights,
+        ))
     }
 }
 
@@ -333,7 +423,14 @@ fn record_on_head(
     anchor: &Anchor,
     head: Option<&Revision>,
 ) -> Result<()> {
-    tx.put_anchoring(id, &made_on.id, &Resolution::Anchored { anchor: anchor.clone(), exact: true })?;
+    tx.put_anchoring(
+        id,
+        &made_on.id,
+        &Resolution::Anchored {
+            anchor: anchor.clone(),
+            exact: true,
+        },
+    )?;
     if let Some(h) = head.filter(|h| h.id != made_on.id) {
         let content = tx.reader().blob(&h.content_digest)?;
         tx.put_anchoring(id, &h.id, &anchor::reanchor(anchor, &content))?;

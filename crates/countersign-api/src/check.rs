@@ -28,7 +28,9 @@ pub(crate) fn run(store: &Store) -> Result<CheckReport> {
     for e in &events {
         let checked = verifier.push(e, |e| {
             let actor = e.actor.as_deref().unwrap_or_default();
-            let key = keys.get(actor).ok_or_else(|| format!("its actor {actor} is not a known identity"))?;
+            let key = keys
+                .get(actor)
+                .ok_or_else(|| format!("its actor {actor} is not a known identity"))?;
             let sig = e.signature.as_deref().ok_or("it carries no signature")?;
             let sig = hex::decode(sig).map_err(|_| "its signature is not hex".to_owned())?;
             verify(key, e.hash.as_str().as_bytes(), &sig).map_err(|err| err.to_string())

@@ -100,8 +100,12 @@ impl ApiError {
         use ErrorClass::*;
         match self {
             ApiError::Ledger(_) | ApiError::NoChange(_) | ApiError::ThreadAlready(_) => Refused,
-            ApiError::Store(StoreError::Busy | StoreError::Corrupt(_) | StoreError::Sqlite(_)) => Internal,
-            ApiError::Io { source, .. } if source.kind() != std::io::ErrorKind::NotFound => Internal,
+            ApiError::Store(StoreError::Busy | StoreError::Corrupt(_) | StoreError::Sqlite(_)) => {
+                Internal
+            }
+            ApiError::Io { source, .. } if source.kind() != std::io::ErrorKind::NotFound => {
+                Internal
+            }
             _ => BadInput,
         }
     }

@@ -18,9 +18,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use countersign_core::Digest;
 use countersign_core::audit::Draft;
 use countersign_core::model::{Identity, validate_name};
-use countersign_core::Digest;
 use countersign_signing::{Passphrase, SigningKey};
 use countersign_store::{IdKind, Store, Tx};
 use rand_core::{CryptoRng, RngCore};
@@ -90,7 +90,10 @@ pub struct Deps {
 
 impl fmt::Debug for Deps {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Deps").field("clock", &self.clock).field("kdf", &self.kdf).finish_non_exhaustive()
+        f.debug_struct("Deps")
+            .field("clock", &self.clock)
+            .field("kdf", &self.kdf)
+            .finish_non_exhaustive()
     }
 }
 
@@ -103,7 +106,12 @@ impl Deps {
             Some(t) => Arc::new(FixedClock::new(parse_time(t)?, 1)),
             None => Arc::new(SystemClock),
         };
-        Ok(Deps { clock, rng: Box::new(rand_core::OsRng), passphrases, kdf: KdfParams::DEFAULT })
+        Ok(Deps {
+            clock,
+            rng: Box::new(rand_core::OsRng),
+            passphrases,
+            kdf: KdfParams::DEFAULT,
+        })
     }
 }
 
@@ -115,13 +123,20 @@ pub fn parse_time(s: &str) -> Result<Timestamp> {
 /// Read a file a user named as input, refusing anything over [`MAX_CONTENT_BYTES`] before
 /// reading it whole.
 pub fn read_input_file(path: &Path) -> Result<Vec<u8>> {
-    let io = |action, source| ApiError::Io { action, path: path.to_path_buf(), source };
+    let io = |action, source| ApiError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    };
     let meta = std::fs::metadata(path).map_err(|e| io("read", e))?;
     if !meta.is_file() {
         return Err(io("read", std::io::Error::other("not a regular file")));
     }
     if meta.len() > MAX_CONTENT_BYTES as u64 {
-        return Err(countersign_core::text::TextError::TooLarge { size: meta.len() as usize }.into());
+        return Err(countersign_core::text::TextError::TooLarge {
+            size: meta.len() as usize,
+        }
+        .into());
     }
     std::fs::read(path).map_err(|e| io("read", e))
 }
@@ -139,7 +154,9 @@ pub struct Workspace {
 
 impl fmt::Debug for Workspace {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Workspace").field("dir", &self.dir).finish_non_exhaustive()
+        f.debug_struct("Workspace")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
     }
 }
 
@@ -164,8 +181,13 @@ impl Workspace {
         ws.store.write(|tx| -> Result<()> {
             tx.set_meta("workspace_id", &id)?;
             tx.set_meta("created_at", &at.to_string())?;
-            let payload = WorkspaceCreated { workspace: &id, schema: countersign_store::SCHEMA_VERSION };
-            tx.append_event(draft(None, at, "workspace.created", &payload), |_| String::new())?;
+            let payload = WorkspaceCreated {
+                workspace: &id,
+                schema: countersign_store::SCHEMA_VERSION,
+            };
+            tx.append_event(draft(None, at, "workspace.created", &payload), |_| {
+                String::new()
+            })?;
             Ok(())
         })?;
         Ok(ws)
@@ -216,7 +238,11 @@ impl Workspace {
     }
 
     fn name_of(&self, id: &str) -> String {
-        self.store.read().identity(id).map(|i| i.name).unwrap_or_else(|_| id.to_owned())
+        self.store
+            .read()
+            .identity(id)
+            .map(|i| i.name)
+            .unwrap_or_else(|_| id.to_owned())
     }
 
     /// Unlock an identity's signing key, asking for its passphrase once per session.
@@ -225,17 +251,26 @@ impl Workspace {
             return Ok(k.clone());
         }
         let sealed_json = self.store.read().sealed_key(&who.id)?;
-        let sealed: countersign_signing::SealedKey = serde_json::from_str(&sealed_json)
-            .map_err(|e| countersign_store::StoreError::Corrupt(format!("sealed key of {}: {e}", who.id)))?;
+        let sealed: countersign_signing::SealedKey =
+            serde_json::from_str(&sealed_json).map_err(|e| {
+                countersign_store::StoreError::Corrupt(format!("sealed key of {}: {e}", who.id))
+            })?;
         let label = format!("{} ({})", who.name, short(&who.id));
-        let pass = self.passphrases.passphrase(&label, PassphrasePurpose::Unlock)?;
+        let pass = self
+            .passphrases
+            .passphrase(&label, PassphrasePurpose::Unlock)?;
         let key = countersign_signing::unseal(&sealed, &pass)?;
         self.unlocked.insert(who.id.clone(), key.clone());
         Ok(key)
     }
 
     /// Make a new identity with a fresh key pair sealed under a passphrase.
-    pub fn identity_add(&mut self, name: &str, roles: &[Role], kind: IdentityKind) -> Result<IdentityView> {
+    pub fn identity_add(
+        &mut self,
+        name: &str,
+        roles: &[Role],
+        kind: IdentityKind,
+    ) -> Result<IdentityView> {
         let name = validate_name("name", name)?;
         if roles.is_empty() {
             return Err(ApiError::NoRole);
@@ -243,7 +278,9 @@ impl Workspace {
         let mut roles = roles.to_vec();
         roles.sort();
         roles.dedup();
-        let pass = self.passphrases.passphrase(&name, PassphrasePurpose::NewIdentity)?;
+        let pass = self
+            .passphrases
+            .passphrase(&name, PassphrasePurpose::NewIdentity)?;
         let key = countersign_signing::generate(&mut &mut *self.rng);
         let sealed = countersign_signing::seal(&key, &pass, self.kdf, &mut &mut *self.rng)?;
         let public = key.verifying_key();
@@ -259,7 +296,14 @@ impl Workspace {
             .map_err(|e| countersign_store::StoreError::Corrupt(e.to_string()))?;
         self.store.write(|tx| -> Result<()> {
             tx.insert_identity(&identity, &sealed_json)?;
-            append(tx, &identity.id, &key, identity.created_at, "identity.created", &identity)?;
+            append(
+                tx,
+                &identity.id,
+                &key,
+                identity.created_at,
+                "identity.created",
+                &identity,
+            )?;
             Ok(())
         })?;
         self.unlocked.insert(identity.id.clone(), key);
@@ -279,7 +323,13 @@ impl Workspace {
 
     /// Every identity.
     pub fn identity_list(&self) -> Result<Vec<IdentityView>> {
-        Ok(self.store.read().identities()?.into_iter().map(|i| self.identity_view(i)).collect())
+        Ok(self
+            .store
+            .read()
+            .identities()?
+            .into_iter()
+            .map(|i| self.identity_view(i))
+            .collect())
     }
 
     /// Verify the audit chain and the database's integrity.
@@ -321,8 +371,10 @@ fn append(
 
 fn hex_encode(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }

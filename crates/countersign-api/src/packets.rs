@@ -22,10 +22,22 @@ impl Workspace {
         let title = validate_name("title", title)?;
         let owner = self.identity(owner)?;
         let key = self.unlock(&owner)?;
-        let packet = Packet { id: self.new_id(), title, owner: owner.id.clone(), created_at: self.clock.now() };
+        let packet = Packet {
+            id: self.new_id(),
+            title,
+            owner: owner.id.clone(),
+            created_at: self.clock.now(),
+        };
         self.store.write(|tx| -> Result<()> {
             tx.insert_packet(&packet)?;
-            append(tx, &owner.id, &key, packet.created_at, "packet.created", &packet)?;
+            append(
+                tx,
+                &owner.id,
+                &key,
+                packet.created_at,
+                "packet.created",
+                &packet,
+            )?;
             Ok(())
         })?;
         self.packet_view(&packet.id)
@@ -44,11 +56,16 @@ impl Workspace {
                 let id = read.resolve(IdKind::Revision, g)?;
                 let rev = read.revision(&id)?;
                 if rev.packet != packet {
-                    return Err(ApiError::RevisionNotInPacket { revision: id, packet: packet.to_owned() });
+                    return Err(ApiError::RevisionNotInPacket {
+                        revision: id,
+                        packet: packet.to_owned(),
+                    });
                 }
                 Ok(rev)
             }
-            None => read.head(packet)?.ok_or_else(|| ApiError::NoRevision(packet.to_owned())),
+            None => read
+                .head(packet)?
+                .ok_or_else(|| ApiError::NoRevision(packet.to_owned())),
         }
     }
 
@@ -58,7 +75,9 @@ impl Workspace {
         let id = read.resolve(IdKind::Packet, packet)?;
         let p = read.packet(&id)?;
         let objections = read.objections(&id)?;
-        let open = objections.iter().filter(|o| o.status == countersign_core::ledger::ObjectionStatus::Open);
+        let open = objections
+            .iter()
+            .filter(|o| o.status == countersign_core::ledger::ObjectionStatus::Open);
         Ok(PacketView {
             owner_name: self.name_of(&p.owner),
             head: read.head(&id)?.map(|r| r.id.to_string()),
@@ -74,30 +93,49 @@ impl Workspace {
 
     /// Every packet.
     pub fn packet_list(&self) -> Result<Vec<PacketView>> {
-        let ids: Vec<String> = self.store.read().packets()?.into_iter().map(|p| p.id).collect();
+        let ids: Vec<String> = self
+            .store
+            .read()
+            .packets()?
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
         ids.iter().map(|id| self.packet_view(id)).collect()
     }
 
     /// Add a revision whose content is `bytes` (UTF-8, at most 16 MiB; normalized before
     /// digesting). Its parent is the current head. Every comment and objection of the packet is
     /// re-anchored onto it in the same transaction.
-    pub fn packet_revise(&mut self, packet: &str, bytes: &[u8], author: &str, message: &str) -> Result<RevisionView> {
+    pub fn packet_revise(
+        &mut self,
+        packet: &str,
+        bytes: &[u8],
+        author: &str,
+        message: &str,
+    ) -> Result<RevisionView> {
         let packet = self.packet_id(packet)?;
         let content = text::decode(bytes)?;
         let author = self.identity(author)?;
         let head = self.store.read().head(&packet)?;
         let content_digest = text::content_digest(&content);
-        if let Some(h) = &head {
-            if h.content_digest == content_digest {
-                return Err(ApiError::NoChange(h.id.to_string()));
-            }
+        if let Some(h) = &head
+            && h.content_digest == content_digest
+        {
+            return Err(ApiError::NoChange(h.id.to_string()));
         }
         let key = self.unlock(&author)?;
         let created_at = self.clock.now();
         let message = message.trim().to_owned();
         let parents: Vec<_> = head.into_iter().map(|h| h.id).collect();
         let revision = Revision {
-            id: revision_id(&packet, &content_digest, &parents, &author.id, created_at, &message),
+            id: revision_id(
+                &packet,
+                &content_digest,
+                &parents,
+                &author.id,
+                created_at,
+                &message,
+            ),
             packet: packet.clone(),
             content_digest,
             parents,
@@ -109,8 +147,19 @@ impl Workspace {
             tx.insert_blob(&revision.content_digest, &content)?;
             let number = tx.insert_revision(&revision)?;
             reanchor_packet(tx, &packet, &revision, &content)?;
-            let payload = RevisionCreated { revision: &revision, number, bytes: content.len() };
-            append(tx, &author.id, &key, created_at, "revision.created", &payload)?;
+            let payload = RevisionCreated {
+                revision: &revision,
+                number,
+                bytes: content.len(),
+            };
+            append(
+                tx,
+                &author.id,
+                &key,
+                created_at,
+                "revision.created",
+                &payload,
+            )?;
             Ok(())
         })?;
         self.revision_view(&revision)
@@ -119,7 +168,10 @@ impl Workspace {
     pub(crate) fn revision_view(&self, r: &Revision) -> Result<RevisionView> {
         let read = self.store.read();
         let all = read.revisions(&r.packet)?;
-        let number = all.iter().position(|x| x.id == r.id).map_or(0, |i| i as u32 + 1);
+        let number = all
+            .iter()
+            .position(|x| x.id == r.id)
+            .map_or(0, |i| i as u32 + 1);
         let head = all.last().is_some_and(|h| h.id == r.id);
         Ok(RevisionView {
             id: r.id.to_string(),
@@ -161,7 +213,11 @@ impl Workspace {
         let packet = self.packet_id(packet)?;
         let rev = self.revision_of(&packet, revision)?;
         let markdown = self.store.read().blob(&rev.content_digest)?;
-        Ok(RevisionContent { packet, revision: self.revision_view(&rev)?, markdown })
+        Ok(RevisionContent {
+            packet,
+            revision: self.revision_view(&rev)?,
+            markdown,
+        })
     }
 }
 

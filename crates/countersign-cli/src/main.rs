@@ -8,12 +8,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use countersign_api::{
-    ApiError, Deps, ErrorClass, IdentityKind, LedgerAction, Workspace,
-};
+use countersign_api::{ApiError, Deps, ErrorClass, IdentityKind, LedgerAction, Workspace};
 
 #[derive(Parser, Debug)]
-#[command(name = "countersign", version, about = "Co-draft a governed markdown packet offline; release an exact revision under signed approval.")]
+#[command(
+    name = "countersign",
+    version,
+    about = "Co-draft a governed markdown packet offline; release an exact revision under signed approval."
+)]
 struct Cli {
     /// The workspace directory.
     #[arg(long, global = true, env = "COUNTERSIGN_WORKSPACE", value_name = "DIR")]
@@ -235,7 +237,9 @@ enum ObjectionCmd {
 }
 
 fn deps() -> Result<Deps, ApiError> {
-    let fixed_now = std::env::var("COUNTERSIGN_NOW").ok();
+    let fixed_now = std::env::var("COUNTERSIGN_NOW")
+        .ok()
+        .filter(|s| !s.is_empty());
     Deps::system(Box::new(passphrase::EnvOrPrompt), fixed_now.as_deref())
 }
 
@@ -259,7 +263,9 @@ fn run(cli: &Cli, out: &mut print::Out) -> Result<(), ApiError> {
             out.created(&ws.dir().display().to_string());
         }
         Command::Demo => {
-            let summary = countersign_api::demo::build(&dir, deps()?)?;
+            let passphrase = std::env::var("COUNTERSIGN_PASSPHRASE")
+                .unwrap_or_else(|_| countersign_api::demo::DEMO_PASSPHRASE.to_owned());
+            let summary = countersign_api::demo::build(&dir, deps()?, &passphrase)?;
             out.demo(&summary);
         }
         Command::Check => {
@@ -270,8 +276,15 @@ fn run(cli: &Cli, out: &mut print::Out) -> Result<(), ApiError> {
             let mut ws = open(&dir)?;
             match cmd {
                 IdentityCmd::Add { name, roles, agent } => {
-                    let roles = roles.iter().map(|r| r.parse()).collect::<Result<Vec<_>, _>>()?;
-                    let kind = if *agent { IdentityKind::Agent } else { IdentityKind::Human };
+                    let roles = roles
+                        .iter()
+                        .map(|r| r.parse())
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let kind = if *agent {
+                        IdentityKind::Agent
+                    } else {
+                        IdentityKind::Human
+                    };
                     let id = ws.identity_add(name, &roles, kind)?;
                     out.created(&id.id);
                 }
@@ -282,14 +295,25 @@ fn run(cli: &Cli, out: &mut print::Out) -> Result<(), ApiError> {
             let mut ws = open(&dir)?;
             match cmd {
                 PacketCmd::New { title, owner } => out.created(&ws.packet_new(title, owner)?.id),
-                PacketCmd::Revise { packet, file, author, message } => {
+                PacketCmd::Revise {
+                    packet,
+                    file,
+                    author,
+                    message,
+                } => {
                     let bytes = read_file(file)?;
                     out.created(&ws.packet_revise(packet, &bytes, author, message)?.id);
                 }
-                PacketCmd::Show { packet, revision, format } => {
+                PacketCmd::Show {
+                    packet,
+                    revision,
+                    format,
+                } => {
                     let shown = ws.packet_show(packet, revision.as_deref())?;
                     let html = match format {
-                        Format::Html => Some(ws.packet_render_html(packet, Some(&shown.revision.id))?),
+                        Format::Html => {
+                            Some(ws.packet_render_html(packet, Some(&shown.revision.id))?)
+                        }
                         Format::Markdown => None,
                     };
                     out.show(&shown, html.as_deref());
@@ -302,11 +326,22 @@ fn run(cli: &Cli, out: &mut print::Out) -> Result<(), ApiError> {
             let mut ws = open(&dir)?;
             match cmd {
                 CommentCmd::Add(a) => {
-                    let (id, n) = ws.comment_add(&a.packet, &a.revision, &a.quote, a.occurrence, &a.body, &a.author)?;
+                    let (id, n) = ws.comment_add(
+                        &a.packet,
+                        &a.revision,
+                        &a.quote,
+                        a.occurrence,
+                        &a.body,
+                        &a.author,
+                    )?;
                     out.occurrences(n, a.occurrence);
                     out.created(&id);
                 }
-                CommentCmd::Reply { thread, body, author } => {
+                CommentCmd::Reply {
+                    thread,
+                    body,
+                    author,
+                } => {
                     ws.comment_reply(thread, body, author)?;
                     out.done(thread, "replied");
                 }
@@ -314,27 +349,60 @@ fn run(cli: &Cli, out: &mut print::Out) -> Result<(), ApiError> {
                     ws.comment_resolve(thread, by)?;
                     out.done(thread, "resolved");
                 }
-                CommentCmd::List { packet, revision } => out.threads(&ws.comment_list(packet, revision.as_deref())?),
+                CommentCmd::List { packet, revision } => {
+                    out.threads(&ws.comment_list(packet, revision.as_deref())?)
+                }
             }
         }
         Command::Objection(cmd) => {
             let mut ws = open(&dir)?;
-            let mut mv = |id: &str, action, by: &str, text: Option<&str>, out: &mut print::Out| -> Result<(), ApiError> {
+            let mut mv = |id: &str,
+                          action,
+                          by: &str,
+                          text: Option<&str>,
+                          out: &mut print::Out|
+             -> Result<(), ApiError> {
                 let status = ws.objection_move(id, action, by, text)?;
                 out.done(id, status.as_str());
                 Ok(())
             };
             match cmd {
                 ObjectionCmd::Raise { at: a, blocking } => {
-                    let (id, n) = ws.objection_raise(&a.packet, &a.revision, &a.quote, a.occurrence, &a.body, &a.author, *blocking)?;
+                    let (id, n) = ws.objection_raise(
+                        &a.packet,
+                        &a.revision,
+                        &a.quote,
+                        a.occurrence,
+                        &a.body,
+                        &a.author,
+                        *blocking,
+                    )?;
                     out.occurrences(n, a.occurrence);
                     out.created(&id);
                 }
-                ObjectionCmd::Resolve { objection, by, note } => mv(objection, LedgerAction::Resolve, by, note.as_deref(), out)?,
-                ObjectionCmd::Withdraw { objection, by, note } => mv(objection, LedgerAction::Withdraw, by, note.as_deref(), out)?,
-                ObjectionCmd::Reopen { objection, by, reason } => mv(objection, LedgerAction::Reopen, by, Some(reason), out)?,
-                ObjectionCmd::Accept { objection, by, rationale } => mv(objection, LedgerAction::Accept, by, Some(rationale), out)?,
-                ObjectionCmd::List { packet, revision } => out.objections(&ws.objection_list(packet, revision.as_deref())?),
+                ObjectionCmd::Resolve {
+                    objection,
+                    by,
+                    note,
+                } => mv(objection, LedgerAction::Resolve, by, note.as_deref(), out)?,
+                ObjectionCmd::Withdraw {
+                    objection,
+                    by,
+                    note,
+                } => mv(objection, LedgerAction::Withdraw, by, note.as_deref(), out)?,
+                ObjectionCmd::Reopen {
+                    objection,
+                    by,
+                    reason,
+                } => mv(objection, LedgerAction::Reopen, by, Some(reason), out)?,
+                ObjectionCmd::Accept {
+                    objection,
+                    by,
+                    rationale,
+                } => mv(objection, LedgerAction::Accept, by, Some(rationale), out)?,
+                ObjectionCmd::List { packet, revision } => {
+                    out.objections(&ws.objection_list(packet, revision.as_deref())?)
+                }
             }
         }
     }

@@ -19,11 +19,13 @@ impl PassphraseSource for EnvOrPrompt {
         let io = |e| ApiError::PassphraseUnavailable(format!("{who} ({e})"));
         match purpose {
             PassphrasePurpose::Unlock => {
-                let p = rpassword::prompt_password(format!("Passphrase for {who}: ")).map_err(io)?;
+                let p =
+                    rpassword::prompt_password(format!("Passphrase for {who}: ")).map_err(io)?;
                 Ok(Secret::new(p))
             }
             PassphrasePurpose::NewIdentity => {
-                let a = rpassword::prompt_password(format!("New passphrase for {who}: ")).map_err(io)?;
+                let a = rpassword::prompt_password(format!("New passphrase for {who}: "))
+                    .map_err(io)?;
                 let b = rpassword::prompt_password("Repeat it: ").map_err(io)?;
                 if a != b {
                     return Err(ApiError::PassphraseMismatch);

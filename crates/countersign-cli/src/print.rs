@@ -2,11 +2,24 @@
 
 use countersign_api::demo::DemoSummary;
 use countersign_api::{
-    ApiError, CheckReport, IdentityView, ObjectionStatus, ObjectionView, PacketView, RevisionContent,
-    RevisionView, ThreadView, short,
+    ApiError, CheckReport, IdentityView, ObjectionStatus, ObjectionView, PacketView,
+    RevisionContent, RevisionView, ThreadView, short,
 };
 use serde::Serialize;
 use serde_json::json;
+
+/// `println!` that ends the process quietly when stdout is closed (`countersign … | head`).
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout().lock();
+        if let Err(e) = writeln!(stdout, $($t)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
 
 /// Printer for one command.
 #[derive(Debug)]
@@ -17,7 +30,7 @@ pub struct Out {
 
 fn print_json(v: &impl Serialize) {
     match serde_json::to_string_pretty(v) {
-        Ok(s) => println!("{s}"),
+        Ok(s) => say!("{s}"),
         Err(e) => eprintln!("error: cannot print JSON: {e}"),
     }
 }
@@ -46,7 +59,7 @@ impl Out {
         if self.json {
             print_json(&json!({ "id": id }));
         } else {
-            println!("{id}");
+            say!("{id}");
         }
     }
 
@@ -63,7 +76,7 @@ impl Out {
         if self.json {
             print_json(&json!({ "id": id, "status": state }));
         } else {
-            println!("{id}: {state}");
+            say!("{id}: {state}");
         }
     }
 
@@ -72,11 +85,19 @@ impl Out {
             return print_json(&list);
         }
         if list.is_empty() {
-            println!("No identities yet. Add one with `countersign identity add --name NAME --role ROLE`.");
+            say!(
+                "No identities yet. Add one with `countersign identity add --name NAME --role ROLE`."
+            );
         }
         for i in list {
             let roles: Vec<_> = i.roles.iter().map(|r| r.as_str()).collect();
-            println!("{}  {:<24} {:<6} {}", short(&i.id), i.name, i.kind.as_str(), roles.join(", "));
+            say!(
+                "{}  {:<24} {:<6} {}",
+                short(&i.id),
+                i.name,
+                i.kind.as_str(),
+                roles.join(", ")
+            );
         }
     }
 
@@ -85,10 +106,12 @@ impl Out {
             return print_json(&list);
         }
         if list.is_empty() {
-            println!("No packets yet. Make one with `countersign packet new --title TITLE --owner IDENTITY`.");
+            say!(
+                "No packets yet. Make one with `countersign packet new --title TITLE --owner IDENTITY`."
+            );
         }
         for p in list {
-            println!(
+            say!(
                 "{}  {}  ({} revisions, {} open objections, {} blocking; owner {})",
                 short(&p.id),
                 p.title,
@@ -109,7 +132,8 @@ impl Out {
                 "html": html,
             }));
         }
-        print!("{}", html.unwrap_or(&shown.markdown));
+        let text = html.unwrap_or(&shown.markdown);
+        say!("{}", text.strip_suffix('\n').unwrap_or(text));
     }
 
     pub fn log(&self, revisions: &[RevisionView]) {
@@ -119,9 +143,15 @@ impl Out {
         for r in revisions {
             let head = if r.head { "  (head)" } else { "" };
             let merge = if r.parents.len() > 1 { "  (merge)" } else { "" };
-            println!("r{:<3} {}  {}  {}{head}{merge}", r.number, r.id, r.created_at, r.author_name);
+            say!(
+                "r{:<3} {}  {}  {}{head}{merge}",
+                r.number,
+                r.id,
+                r.created_at,
+                r.author_name
+            );
             if !r.message.is_empty() {
-                println!("      {}", one_line(&r.message, 96));
+                say!("      {}", one_line(&r.message, 96));
             }
         }
     }
@@ -131,7 +161,7 @@ impl Out {
             return print_json(&list);
         }
         if list.is_empty() {
-            println!("No comment threads.");
+            say!("No comment threads.");
         }
         for t in list {
             let state = if t.resolved { "resolved" } else { "open" };
@@ -139,9 +169,13 @@ impl Out {
                 Some(p) => format!("at {}–{}", p.start, p.end),
                 None => "OUTDATED: the wording is gone".to_owned(),
             };
-            println!("{}  [{state}] \"{}\"  {at}", short(&t.id), one_line(&t.quote, 60));
+            say!(
+                "{}  [{state}] \"{}\"  {at}",
+                short(&t.id),
+                one_line(&t.quote, 60)
+            );
             for m in &t.messages {
-                println!("      {}: {}", m.author_name, one_line(&m.body, 90));
+                say!("      {}: {}", m.author_name, one_line(&m.body, 90));
             }
         }
     }
@@ -151,12 +185,15 @@ impl Out {
             return print_json(&list);
         }
         if list.is_empty() {
-            println!("No objections.");
+            say!("No objections.");
             return;
         }
         let order = [
             (ObjectionStatus::Open, "OPEN"),
-            (ObjectionStatus::AcceptedResidual, "ACCEPTED AS RESIDUAL DISAGREEMENT"),
+            (
+                ObjectionStatus::AcceptedResidual,
+                "ACCEPTED AS RESIDUAL DISAGREEMENT",
+            ),
             (ObjectionStatus::Resolved, "RESOLVED"),
             (ObjectionStatus::Withdrawn, "WITHDRAWN"),
         ];
@@ -165,18 +202,40 @@ impl Out {
             if group.is_empty() {
                 continue;
             }
-            println!("{heading} ({})", group.len());
+            say!("{heading} ({})", group.len());
             for o in group {
-                let blocking = if o.blocking { "blocking" } else { "non-blocking" };
+                let blocking = if o.blocking {
+                    "blocking"
+                } else {
+                    "non-blocking"
+                };
                 let at = match (o.position, &o.current_quote) {
                     (Some(p), None) => format!("at {}–{}", p.start, p.end),
-                    (Some(p), Some(now)) => format!("at {}–{}, now reads \"{}\"", p.start, p.end, one_line(now, 40)),
+                    (Some(p), Some(now)) => format!(
+                        "at {}–{}, now reads \"{}\"",
+                        p.start,
+                        p.end,
+                        one_line(now, 40)
+                    ),
                     (None, _) => "OUTDATED: the wording is gone".to_owned(),
                 };
-                println!("  {}  {blocking}  \"{}\"  {at}", short(&o.id), one_line(&o.quote, 60));
-                println!("      {} objects: {}", o.raised_by_name, one_line(&o.body, 90));
+                say!(
+                    "  {}  {blocking}  \"{}\"  {at}",
+                    short(&o.id),
+                    one_line(&o.quote, 60)
+                );
+                say!(
+                    "      {} objects: {}",
+                    o.raised_by_name,
+                    one_line(&o.body, 90)
+                );
                 if let Some(r) = &o.residual {
-                    println!("      accepted by {} at {}: {}", r.accepted_by_name, r.at, one_line(&r.rationale, 80));
+                    say!(
+                        "      accepted by {} at {}: {}",
+                        r.accepted_by_name,
+                        r.at,
+                        one_line(&r.rationale, 80)
+                    );
                 }
             }
         }
@@ -190,15 +249,18 @@ impl Out {
             return print_json(r);
         }
         match &r.first_bad_event {
-            Some(bad) => println!("FAILED: {bad}"),
-            None => println!("audit chain: {} events verified, every signature holds", r.events_verified),
+            Some(bad) => say!("FAILED: {bad}"),
+            None => say!(
+                "audit chain: {} events verified, every signature holds",
+                r.events_verified
+            ),
         }
         for p in &r.problems {
-            println!("FAILED: {p}");
+            say!("FAILED: {p}");
         }
         if r.ok {
-            println!("SQLite integrity: ok");
-            println!("ok");
+            say!("SQLite integrity: ok");
+            say!("ok");
         }
     }
 
@@ -206,9 +268,12 @@ impl Out {
         if self.json {
             return print_json(s);
         }
-        println!("Demo workspace ready at {}", s.workspace);
-        println!("packet: {}", s.packet);
-        println!("Every demo identity's passphrase is \"{}\" (set COUNTERSIGN_PASSPHRASE to use it).", s.passphrase);
+        say!("Demo workspace ready at {}", s.workspace);
+        say!("packet: {}", s.packet);
+        say!(
+            "Every demo identity's passphrase is \"{}\" (set COUNTERSIGN_PASSPHRASE to use it).",
+            s.passphrase
+        );
     }
 
     pub fn error(&self, e: &ApiError) {

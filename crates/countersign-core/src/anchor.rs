@@ -112,7 +112,10 @@ pub fn anchor_quote(
         return Err(AnchorError::QuoteNotFound);
     }
     let Some(&b0) = hits.get(occurrence.max(1) - 1) else {
-        return Err(AnchorError::OccurrenceOutOfRange { found: hits.len(), asked: occurrence });
+        return Err(AnchorError::OccurrenceOutOfRange {
+            found: hits.len(),
+            asked: occurrence,
+        });
     };
     let start = count_chars(&text.as_bytes()[..b0]);
     Ok((make_anchor(text, b0, b0 + quote.len(), start), hits.len()))
@@ -148,7 +151,10 @@ pub fn reanchor(anchor: &Anchor, text: &str) -> Resolution {
     }
     let left = match left_key(&anchor.prefix) {
         None => vec![0],
-        Some(key) => find_overlapping(text, key).into_iter().map(|p| p + key.len()).collect(),
+        Some(key) => find_overlapping(text, key)
+            .into_iter()
+            .map(|p| p + key.len())
+            .collect(),
     };
     let right = match right_key(&anchor.suffix) {
         None => vec![text.len()],
@@ -178,9 +184,7 @@ pub fn reanchor_all(anchors: &[Anchor], text: &str) -> Vec<Resolution> {
     let mut quotes: Vec<&str> = Vec::new();
     let pattern_of: Vec<Option<usize>> = anchors
         .iter()
-        .map(|a| {
-            (!a.quote.is_empty()).then(|| intern_dedup(&mut quotes, &mut quote_ids, &a.quote))
-        })
+        .map(|a| (!a.quote.is_empty()).then(|| intern_dedup(&mut quotes, &mut quote_ids, &a.quote)))
         .collect();
     let quote_hits = find_all_overlapping(text, &quotes);
 
@@ -312,26 +316,197 @@ fn find_overlapping(text: &str, needle: &str) -> Vec<usize> {
 
 /// For each pattern, every byte offset at which it occurs (overlapping occurrences included),
 /// ascending: the same as [`find_overlapping`] per pattern, in one pass over the text.
+///
+/// Patterns of at least 16 bytes are found by a hashed scan of their first 16 bytes, patterns
+/// of 8 to 15 bytes by a hashed scan of their first 8 bytes (both in the same pass), and the
+/// shorter ones (rare: a word or two) by one Aho–Corasick automaton.
 fn find_all_overlapping(text: &str, patterns: &[&str]) -> Vec<Vec<usize>> {
     let mut hits = vec![Vec::new(); patterns.len()];
-    if patterns.is_empty() {
-        return hits;
+    let mut short: Vec<usize> = Vec::new();
+    let mut narrow: Vec<usize> = Vec::new();
+    let mut wide: Vec<usize> = Vec::new();
+    for (p, pattern) in patterns.iter().enumerate() {
+        match pattern.len() {
+            0 => {}
+            n if n < NARROW_KEY => short.push(p),
+            n if n < WIDE_KEY => narrow.push(p),
+            _ => wide.push(p),
+        }
     }
-    let Ok(ac) = AhoCorasick::builder().match_kind(MatchKind::Standard).build(patterns) else {
-        // Too many or too large patterns for one automaton: search one by one.
-        return patterns.iter().map(|p| find_overlapping(text, p)).collect();
-    };
-    for m in ac.find_overlapping_iter(text) {
-        if let Some(h) = hits.get_mut(m.pattern().as_usize()) {
-            h.push(m.start());
+    for (ids, width) in [(narrow, NARROW_KEY), (wide, WIDE_KEY)] {
+        if !ids.is_empty() {
+            KeyScanner::new(patterns, &ids, width).scan(text.as_bytes(), patterns, &mut hits);
+        }
+    }
+    if !short.is_empty() {
+        let short_patterns: Vec<&str> = short.iter().map(|&p| patterns[p]).collect();
+        match AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&short_patterns)
+        {
+            Ok(ac) => {
+                for m in ac.find_overlapping_iter(text) {
+                    if let Some(h) = short
+                        .get(m.pattern().as_usize())
+                        .and_then(|&p| hits.get_mut(p))
+                    {
+                        h.push(m.start());
+                    }
+                }
+            }
+            Err(_) => {
+                // Too many patterns for one automaton: search one by one.
+                for &p in &short {
+                    hits[p] = find_overlapping(text, patterns[p]);
+                }
+            }
         }
     }
     for h in &mut hits {
-        // Already ascending (same length, reported by end); cheap to make sure.
+        // Already ascending (each pattern's matches are reported in order); cheap to make sure.
         h.sort_unstable();
         h.dedup();
     }
     hits
+}
+
+/// Key length of the hashed scan for patterns of 8 to 15 bytes.
+const NARROW_KEY: usize = 8;
+/// Key length of the hashed scan for patterns of 16 bytes or more.
+const WIDE_KEY: usize = 16;
+
+/// The first 8 or 16 bytes at `b[i..]` as two little-endian integers (the second is 0 for an
+/// 8-byte key), or `None` when the text ends before.
+fn load_key(b: &[u8], i: usize, width: usize) -> Option<(u64, u64)> {
+    let word = |at: usize| -> Option<u64> {
+        let bytes: [u8; 8] = b.get(at..at + 8)?.try_into().ok()?;
+        Some(u64::from_le_bytes(bytes))
+    };
+    let first = word(i)?;
+    let second = if width == WIDE_KEY { word(i + 8)? } else { 0 };
+    Some((first, second))
+}
+
+/// Multiplicative hash of a key; `multiplier` is odd.
+fn hash_key((a, b): (u64, u64), multiplier: u64) -> u64 {
+    (a ^ b.wrapping_mul(0xA076_1D64_78BD_642F).rotate_left(29)).wrapping_mul(multiplier)
+}
+
+const HASH_FILTER: u64 = 0x9E37_79B9_7F4A_7C15;
+const HASH_TABLE: u64 = 0xD6E8_FEB8_6659_FD93;
+
+/// Finds many patterns at least `width` bytes long: at each position the next `width` bytes
+/// are tested against a small bit filter of the patterns' first `width` bytes, then against an
+/// open-addressing table, then the full patterns that start with those bytes are compared.
+#[derive(Debug)]
+struct KeyScanner {
+    width: usize,
+    /// (key, pattern id), sorted: patterns with the same key are adjacent.
+    entries: Vec<((u64, u64), usize)>,
+    /// Distinct keys: (key, range of `entries`).
+    groups: Vec<((u64, u64), usize, usize)>,
+    /// Open-addressing table of group index + 1 (0 = empty).
+    table: Vec<usize>,
+    table_shift: u32,
+    filter: Vec<u64>,
+    filter_shift: u32,
+}
+
+impl KeyScanner {
+    fn new(patterns: &[&str], ids: &[usize], width: usize) -> Self {
+        let mut entries: Vec<((u64, u64), usize)> = ids
+            .iter()
+            .filter_map(|&p| Some((load_key(patterns[p].as_bytes(), 0, width)?, p)))
+            .collect();
+        entries.sort_unstable();
+        let mut groups: Vec<((u64, u64), usize, usize)> = Vec::new();
+        for (i, &(key, _)) in entries.iter().enumerate() {
+            match groups.last_mut() {
+                Some(g) if g.0 == key => g.2 = i + 1,
+                _ => groups.push((key, i, i + 1)),
+            }
+        }
+        let table_bits = (groups.len() * 2)
+            .next_power_of_two()
+            .trailing_zeros()
+            .max(4);
+        let mut table = vec![0usize; 1 << table_bits];
+        let table_shift = 64 - table_bits;
+        let mask = table.len() - 1;
+        for (g, &(key, _, _)) in groups.iter().enumerate() {
+            let mut slot = (hash_key(key, HASH_TABLE) >> table_shift) as usize;
+            while table[slot] != 0 {
+                slot = (slot + 1) & mask;
+            }
+            table[slot] = g + 1;
+        }
+        let filter_bits = (groups.len() * 32)
+            .next_power_of_two()
+            .trailing_zeros()
+            .clamp(12, 26);
+        let mut filter = vec![0u64; (1usize << filter_bits) / 64];
+        let filter_shift = 64 - filter_bits;
+        for &(key, _, _) in &groups {
+            let f = (hash_key(key, HASH_FILTER) >> filter_shift) as usize;
+            filter[f >> 6] |= 1 << (f & 63);
+        }
+        Self {
+            width,
+            entries,
+            groups,
+            table,
+            table_shift,
+            filter,
+            filter_shift,
+        }
+    }
+
+    /// Record every occurrence of this scanner's patterns in `bytes`.
+    fn scan(&self, bytes: &[u8], patterns: &[&str], hits: &mut [Vec<usize>]) {
+        let width = self.width;
+        for (i, window) in bytes.windows(width).enumerate() {
+            let first = u64::from_le_bytes(window[..8].try_into().unwrap_or_default());
+            let second = if width == WIDE_KEY {
+                u64::from_le_bytes(window[8..16].try_into().unwrap_or_default())
+            } else {
+                0
+            };
+            let key = (first, second);
+            let f = (hash_key(key, HASH_FILTER) >> self.filter_shift) as usize;
+            if self.filter[f >> 6] & (1 << (f & 63)) != 0 {
+                self.probe(key, bytes, i, patterns, hits);
+            }
+        }
+    }
+
+    /// Record the patterns whose key is `key` that occur at byte `i`.
+    #[cold]
+    fn probe(
+        &self,
+        key: (u64, u64),
+        bytes: &[u8],
+        i: usize,
+        patterns: &[&str],
+        hits: &mut [Vec<usize>],
+    ) {
+        let mask = self.table.len() - 1;
+        let mut slot = (hash_key(key, HASH_TABLE) >> self.table_shift) as usize;
+        while let Some(&(k, s, e)) = self.table[slot]
+            .checked_sub(1)
+            .and_then(|g| self.groups.get(g))
+        {
+            if k == key {
+                let rest = bytes.get(i..).unwrap_or(&[]);
+                for &(_, p) in self.entries.get(s..e).unwrap_or(&[]) {
+                    if rest.starts_with(patterns[p].as_bytes()) {
+                        hits[p].push(i);
+                    }
+                }
+                return;
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
 }
 
 /// The fuzzy search's left key: the last [`FUZZY_KEY_CHARS`] chars of the prefix (all of it
@@ -347,7 +522,10 @@ fn right_key(suffix: &str) -> Option<&str> {
     if suffix.is_empty() {
         return None;
     }
-    let end = suffix.char_indices().nth(FUZZY_KEY_CHARS).map_or(suffix.len(), |(i, _)| i);
+    let end = suffix
+        .char_indices()
+        .nth(FUZZY_KEY_CHARS)
+        .map_or(suffix.len(), |(i, _)| i);
     suffix.get(..end)
 }
 
@@ -366,14 +544,30 @@ fn choose_exact(anchor: &Anchor, text: &str, hits: &[usize], index: &CharIndex<'
     for &b0 in hits {
         let score = context_score(anchor, text, b0, b0 + qlen);
         match &mut best {
-            None => best = Some(Best { score, b0, start: None }),
-            Some(cur) if score > cur.score => *cur = Best { score, b0, start: None },
+            None => {
+                best = Some(Best {
+                    score,
+                    b0,
+                    start: None,
+                })
+            }
+            Some(cur) if score > cur.score => {
+                *cur = Best {
+                    score,
+                    b0,
+                    start: None,
+                }
+            }
             Some(cur) if score == cur.score => {
                 let cur_start = *cur.start.get_or_insert_with(|| index.char_at(cur.b0));
                 let start = index.char_at(b0);
                 // Hits are ascending, so on equal distance the current (earlier) one stays.
                 if start.abs_diff(anchor.start) < cur_start.abs_diff(anchor.start) {
-                    *cur = Best { score, b0, start: Some(start) };
+                    *cur = Best {
+                        score,
+                        b0,
+                        start: Some(start),
+                    };
                 }
             }
             Some(_) => {}
@@ -383,7 +577,10 @@ fn choose_exact(anchor: &Anchor, text: &str, hits: &[usize], index: &CharIndex<'
         Some(best) => {
             let start = best.start.unwrap_or_else(|| index.char_at(best.b0));
             let anchor = make_anchor(text, best.b0, best.b0 + qlen, start);
-            Resolution::Anchored { anchor, exact: true }
+            Resolution::Anchored {
+                anchor,
+                exact: true,
+            }
         }
         None => Resolution::Outdated,
     }
@@ -394,7 +591,6 @@ fn choose_exact(anchor: &Anchor, text: &str, hits: &[usize], index: &CharIndex<'
 struct Gap {
     b0: usize,
     b1: usize,
-    chars: usize,
     score: usize,
     start: usize,
     distance_to_old: usize,
@@ -438,7 +634,9 @@ fn choose_fuzzy(
             if examined > MAX_FUZZY_PAIRS_EXAMINED {
                 break 'outer;
             }
-            let Some(gap) = text.get(b0..b1) else { continue };
+            let Some(gap) = text.get(b0..b1) else {
+                continue;
+            };
             let chars = gap.chars().count();
             if chars < min_chars || chars > max_chars {
                 continue;
@@ -447,7 +645,13 @@ fn choose_fuzzy(
                 continue;
             }
             let score = context_score(anchor, text, b0, b1);
-            gaps.push(Gap { b0, b1, chars, score, start: 0, distance_to_old: 0 });
+            gaps.push(Gap {
+                b0,
+                b1,
+                score,
+                start: 0,
+                distance_to_old: 0,
+            });
         }
     }
     if gaps.is_empty() {
@@ -491,7 +695,10 @@ fn choose_fuzzy(
     match best {
         Some((g, _)) => {
             let anchor = make_anchor(text, g.b0, g.b1, g.start);
-            Resolution::Anchored { anchor, exact: false }
+            Resolution::Anchored {
+                anchor,
+                exact: false,
+            }
         }
         None => Resolution::Outdated,
     }
@@ -568,8 +775,16 @@ fn make_anchor(text: &str, b0: usize, b1: usize, start: usize) -> Anchor {
     let before = text.get(..b0).unwrap_or("");
     let after = text.get(b1..).unwrap_or("");
     let quote = text.get(b0..b1).unwrap_or("");
-    let prefix_start = before.char_indices().rev().take(CONTEXT_CHARS).last().map_or(b0, |(i, _)| i);
-    let suffix_end = after.char_indices().nth(CONTEXT_CHARS).map_or(after.len(), |(i, _)| i);
+    let prefix_start = before
+        .char_indices()
+        .rev()
+        .take(CONTEXT_CHARS)
+        .last()
+        .map_or(b0, |(i, _)| i);
+    let suffix_end = after
+        .char_indices()
+        .nth(CONTEXT_CHARS)
+        .map_or(after.len(), |(i, _)| i);
     Anchor {
         quote: quote.to_owned(),
         prefix: before.get(prefix_start..).unwrap_or("").to_owned(),
@@ -648,14 +863,20 @@ mod tests {
 
     #[test]
     fn bounded_levenshtein_agrees_with_naive() {
-        let words = ["", "a", "ab", "ba", "abc", "kitten", "sitting", "flaw", "lawn", "ééa", "aaaa"];
+        let words = [
+            "", "a", "ab", "ba", "abc", "kitten", "sitting", "flaw", "lawn", "ééa", "aaaa",
+        ];
         for x in words {
             for y in words {
                 let (a, b): (Vec<char>, Vec<char>) = (x.chars().collect(), y.chars().collect());
                 let d = naive_levenshtein(&a, &b);
                 for k in 0..8 {
                     let expected = (d <= k).then_some(d);
-                    assert_eq!(bounded_levenshtein(&a, &b, k), expected, "{x:?} {y:?} k={k}");
+                    assert_eq!(
+                        bounded_levenshtein(&a, &b, k),
+                        expected,
+                        "{x:?} {y:?} k={k}"
+                    );
                 }
             }
         }

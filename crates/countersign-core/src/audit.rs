@@ -70,7 +70,14 @@ impl Draft {
     /// Complete a draft at position `seq` after `prev`. The signature is added by the caller.
     pub fn seal(self, seq: u64, prev: Option<Digest>) -> Event {
         let payload_digest = Digest::of(self.payload.as_bytes());
-        let hash = event_hash(seq, self.actor.as_deref(), self.at, &self.kind, &payload_digest, prev.as_ref());
+        let hash = event_hash(
+            seq,
+            self.actor.as_deref(),
+            self.at,
+            &self.kind,
+            &payload_digest,
+            prev.as_ref(),
+        );
         Event {
             seq,
             actor: self.actor,
@@ -109,7 +116,9 @@ pub enum ChainFault {
     #[error("its signature does not verify: {0}")]
     BadSignature(String),
     /// The chain's recorded head is not its last event.
-    #[error("the recorded head of the chain is not its last event (events were removed from the end)")]
+    #[error(
+        "the recorded head of the chain is not its last event (events were removed from the end)"
+    )]
     HeadMismatch,
 }
 
@@ -136,7 +145,11 @@ pub struct ChainVerifier {
 impl ChainVerifier {
     /// A verifier for a chain starting at #1.
     pub fn new() -> ChainVerifier {
-        ChainVerifier { expected_seq: 1, prev: None, last_kind: String::new() }
+        ChainVerifier {
+            expected_seq: 1,
+            prev: None,
+            last_kind: String::new(),
+        }
     }
 
     /// Check the next event. `verify_signature` checks `event.signature` against `event.actor`'s
@@ -146,9 +159,16 @@ impl ChainVerifier {
         event: &Event,
         verify_signature: impl FnOnce(&Event) -> Result<(), String>,
     ) -> Result<(), BadEvent> {
-        let bad = |fault| BadEvent { seq: event.seq, kind: event.kind.clone(), fault };
+        let bad = |fault| BadEvent {
+            seq: event.seq,
+            kind: event.kind.clone(),
+            fault,
+        };
         if event.seq != self.expected_seq {
-            return Err(bad(ChainFault::SequenceGap { expected: self.expected_seq, found: event.seq }));
+            return Err(bad(ChainFault::SequenceGap {
+                expected: self.expected_seq,
+                found: event.seq,
+            }));
         }
         if Digest::of(event.payload.as_bytes()) != event.payload_digest {
             return Err(bad(ChainFault::PayloadEdited));
@@ -234,11 +254,24 @@ mod tests {
 
         let mut c = chain(5);
         c[1].kind = "other".into();
-        assert_eq!(verify(&c).unwrap_err(), BadEvent { seq: 2, kind: "other".into(), fault: ChainFault::HashMismatch });
+        assert_eq!(
+            verify(&c).unwrap_err(),
+            BadEvent {
+                seq: 2,
+                kind: "other".into(),
+                fault: ChainFault::HashMismatch
+            }
+        );
 
         let mut c = chain(5);
         c.remove(3);
-        assert!(matches!(verify(&c).unwrap_err().fault, ChainFault::SequenceGap { expected: 4, found: 5 }));
+        assert!(matches!(
+            verify(&c).unwrap_err().fault,
+            ChainFault::SequenceGap {
+                expected: 4,
+                found: 5
+            }
+        ));
 
         let mut c = chain(5);
         c[3].prev = Some(Digest::of(b"elsewhere"));
@@ -252,14 +285,24 @@ mod tests {
         for e in &c[..4] {
             v.push(e, |_| Ok(())).unwrap();
         }
-        assert_eq!(v.finish(Some(&c[4].hash)).unwrap_err().fault, ChainFault::HeadMismatch);
+        assert_eq!(
+            v.finish(Some(&c[4].hash)).unwrap_err().fault,
+            ChainFault::HeadMismatch
+        );
     }
 
     #[test]
     fn signatures_are_checked_for_actors() {
         let mut c = chain(2);
         c[1].actor = Some("someone".into());
-        c[1].hash = event_hash(2, Some("someone"), c[1].at, &c[1].kind, &c[1].payload_digest, c[1].prev.as_ref());
+        c[1].hash = event_hash(
+            2,
+            Some("someone"),
+            c[1].at,
+            &c[1].kind,
+            &c[1].payload_digest,
+            c[1].prev.as_ref(),
+        );
         let mut v = ChainVerifier::new();
         v.push(&c[0], |_| Ok(())).unwrap();
         let err = v.push(&c[1], |_| Err("no signature".into())).unwrap_err();

@@ -21,13 +21,23 @@ impl Digest {
 
     /// The digest of `bytes`.
     pub fn of(bytes: &[u8]) -> Digest {
-        Digest(format!("{}{}", Self::PREFIX, hex::encode(Sha256::digest(bytes))))
+        Digest(format!(
+            "{}{}",
+            Self::PREFIX,
+            hex::encode(Sha256::digest(bytes))
+        ))
     }
 
     /// Parse a full digest.
     pub fn parse(s: &str) -> Result<Digest, BadDigest> {
-        let hex_part = s.strip_prefix(Self::PREFIX).ok_or_else(|| BadDigest(s.to_owned()))?;
-        if hex_part.len() == 64 && hex_part.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        let hex_part = s
+            .strip_prefix(Self::PREFIX)
+            .ok_or_else(|| BadDigest(s.to_owned()))?;
+        if hex_part.len() == 64
+            && hex_part
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        {
             Ok(Digest(s.to_owned()))
         } else {
             Err(BadDigest(s.to_owned()))
@@ -91,7 +101,11 @@ impl FieldHasher {
 
     /// Finish.
     pub fn finish(self) -> Digest {
-        Digest(format!("{}{}", Digest::PREFIX, hex::encode(self.0.finalize())))
+        Digest(format!(
+            "{}{}",
+            Digest::PREFIX,
+            hex::encode(self.0.finalize())
+        ))
     }
 }
 

@@ -57,10 +57,15 @@ pub struct UnknownStatus(pub String);
 impl FromStr for ObjectionStatus {
     type Err = UnknownStatus;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [Self::Open, Self::Resolved, Self::Withdrawn, Self::AcceptedResidual]
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| UnknownStatus(s.to_owned()))
+        [
+            Self::Open,
+            Self::Resolved,
+            Self::Withdrawn,
+            Self::AcceptedResidual,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+        .ok_or_else(|| UnknownStatus(s.to_owned()))
     }
 }
 
@@ -151,7 +156,10 @@ pub fn transition(
 ) -> Result<ObjectionStatus, LedgerError> {
     use ObjectionStatus::*;
     let given = text.map(str::trim).filter(|t| !t.is_empty());
-    let illegal = || LedgerError::IllegalTransition { from: facts.status, action: action.as_str() };
+    let illegal = || LedgerError::IllegalTransition {
+        from: facts.status,
+        action: action.as_str(),
+    };
     match action {
         LedgerAction::Resolve => {
             if facts.status != Open {
@@ -205,10 +213,19 @@ mod tests {
     const RAISER: &str = "raiser";
     const OTHER: &str = "other";
 
-    fn run(status: ObjectionStatus, who: &str, kind: IdentityKind, a: LedgerAction, text: Option<&str>)
-        -> Result<ObjectionStatus, LedgerError> {
+    fn run(
+        status: ObjectionStatus,
+        who: &str,
+        kind: IdentityKind,
+        a: LedgerAction,
+        text: Option<&str>,
+    ) -> Result<ObjectionStatus, LedgerError> {
         transition(
-            ObjectionFacts { status, raised_by: RAISER, packet_owner: OWNER },
+            ObjectionFacts {
+                status,
+                raised_by: RAISER,
+                packet_owner: OWNER,
+            },
             Actor { id: who, kind },
             a,
             text,
@@ -218,11 +235,20 @@ mod tests {
     #[test]
     fn the_legal_moves() {
         assert_eq!(run(Open, RAISER, Human, Resolve, None), Ok(Resolved));
-        assert_eq!(run(Open, OWNER, Human, Resolve, Some("fixed in r3")), Ok(Resolved));
+        assert_eq!(
+            run(Open, OWNER, Human, Resolve, Some("fixed in r3")),
+            Ok(Resolved)
+        );
         assert_eq!(run(Open, RAISER, Human, Withdraw, None), Ok(Withdrawn));
-        assert_eq!(run(Open, OWNER, Human, Accept, Some("timeline still disputed")), Ok(AcceptedResidual));
+        assert_eq!(
+            run(Open, OWNER, Human, Accept, Some("timeline still disputed")),
+            Ok(AcceptedResidual)
+        );
         for from in [Resolved, Withdrawn, AcceptedResidual] {
-            assert_eq!(run(from, OTHER, Human, Reopen, Some("new evidence")), Ok(Open));
+            assert_eq!(
+                run(from, OTHER, Human, Reopen, Some("new evidence")),
+                Ok(Open)
+            );
         }
     }
 
@@ -230,26 +256,56 @@ mod tests {
     fn illegal_moves_are_refused() {
         for from in [Resolved, Withdrawn, AcceptedResidual] {
             for a in [Resolve, Withdraw] {
-                assert!(matches!(run(from, RAISER, Human, a, Some("x")), Err(LedgerError::IllegalTransition { .. })));
+                assert!(matches!(
+                    run(from, RAISER, Human, a, Some("x")),
+                    Err(LedgerError::IllegalTransition { .. })
+                ));
             }
-            assert!(matches!(run(from, OWNER, Human, Accept, Some("x")), Err(LedgerError::IllegalTransition { .. })));
+            assert!(matches!(
+                run(from, OWNER, Human, Accept, Some("x")),
+                Err(LedgerError::IllegalTransition { .. })
+            ));
         }
-        assert!(matches!(run(Open, OTHER, Human, Reopen, Some("x")), Err(LedgerError::IllegalTransition { .. })));
+        assert!(matches!(
+            run(Open, OTHER, Human, Reopen, Some("x")),
+            Err(LedgerError::IllegalTransition { .. })
+        ));
     }
 
     #[test]
     fn only_a_human_owner_with_a_rationale_accepts() {
-        assert_eq!(run(Open, RAISER, Human, Accept, Some("r")), Err(LedgerError::NotOwner));
-        assert_eq!(run(Open, OWNER, Agent, Accept, Some("r")), Err(LedgerError::AgentRefused));
-        assert_eq!(run(Open, OWNER, Human, Accept, None), Err(LedgerError::MissingRationale));
-        assert_eq!(run(Open, OWNER, Human, Accept, Some("   ")), Err(LedgerError::MissingRationale));
+        assert_eq!(
+            run(Open, RAISER, Human, Accept, Some("r")),
+            Err(LedgerError::NotOwner)
+        );
+        assert_eq!(
+            run(Open, OWNER, Agent, Accept, Some("r")),
+            Err(LedgerError::AgentRefused)
+        );
+        assert_eq!(
+            run(Open, OWNER, Human, Accept, None),
+            Err(LedgerError::MissingRationale)
+        );
+        assert_eq!(
+            run(Open, OWNER, Human, Accept, Some("   ")),
+            Err(LedgerError::MissingRationale)
+        );
     }
 
     #[test]
     fn withdraw_resolve_and_reopen_rules() {
-        assert_eq!(run(Open, OWNER, Human, Withdraw, None), Err(LedgerError::NotRaiser));
-        assert_eq!(run(Open, OTHER, Human, Resolve, None), Err(LedgerError::NotRaiserOrOwner));
-        assert_eq!(run(Resolved, OTHER, Human, Reopen, None), Err(LedgerError::MissingReason));
+        assert_eq!(
+            run(Open, OWNER, Human, Withdraw, None),
+            Err(LedgerError::NotRaiser)
+        );
+        assert_eq!(
+            run(Open, OTHER, Human, Resolve, None),
+            Err(LedgerError::NotRaiserOrOwner)
+        );
+        assert_eq!(
+            run(Resolved, OTHER, Human, Reopen, None),
+            Err(LedgerError::MissingReason)
+        );
     }
 
     #[test]

@@ -42,8 +42,14 @@ pub enum Role {
 
 impl Role {
     /// Every role, in display order.
-    pub const ALL: [Role; 6] =
-        [Role::Author, Role::Reviewer, Role::Legal, Role::ReleaseOwner, Role::Approver, Role::Admin];
+    pub const ALL: [Role; 6] = [
+        Role::Author,
+        Role::Reviewer,
+        Role::Legal,
+        Role::ReleaseOwner,
+        Role::Approver,
+        Role::Admin,
+    ];
 
     /// The role's name as written on the command line and on disk.
     pub fn as_str(self) -> &'static str {
@@ -66,7 +72,9 @@ impl fmt::Display for Role {
 
 /// A role name that is not one of [`Role::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role `{0}` (expected one of: author, reviewer, legal, release-owner, approver, admin)")]
+#[error(
+    "unknown role `{0}` (expected one of: author, reviewer, legal, release-owner, approver, admin)"
+)]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {
@@ -154,7 +162,11 @@ pub fn validate_name(what: &'static str, s: &str) -> Result<String, NameError> {
     }
     let len = t.chars().count();
     if len > 200 {
-        return Err(NameError::TooLong { what, len, max: 200 });
+        return Err(NameError::TooLong {
+            what,
+            len,
+            max: 200,
+        });
     }
     if t.chars().any(char::is_control) {
         return Err(NameError::Control(what));
@@ -206,7 +218,9 @@ pub fn revision_id(
     message: &str,
 ) -> RevisionId {
     let mut h = FieldHasher::new("countersign/revision/v1");
-    h.str(packet).str(content_digest.as_str()).str(&parents.len().to_string());
+    h.str(packet)
+        .str(content_digest.as_str())
+        .str(&parents.len().to_string());
     for p in parents {
         h.str(p.as_str());
     }
@@ -229,7 +243,10 @@ mod tests {
         let base = revision_id("pk", &c, &p, "au", t(1), "m");
         assert_eq!(base, revision_id("pk", &c, &p, "au", t(1), "m"));
         assert_ne!(base, revision_id("pk2", &c, &p, "au", t(1), "m"));
-        assert_ne!(base, revision_id("pk", &Digest::of(b"b"), &p, "au", t(1), "m"));
+        assert_ne!(
+            base,
+            revision_id("pk", &Digest::of(b"b"), &p, "au", t(1), "m")
+        );
         assert_ne!(base, revision_id("pk", &c, &[], "au", t(1), "m"));
         assert_ne!(base, revision_id("pk", &c, &p, "au2", t(1), "m"));
         assert_ne!(base, revision_id("pk", &c, &p, "au", t(2), "m"));
@@ -251,10 +268,22 @@ mod tests {
 
     #[test]
     fn names_are_validated() {
-        assert_eq!(validate_name("title", "  Outage packet "), Ok("Outage packet".into()));
-        assert_eq!(validate_name("title", "   "), Err(NameError::Empty("title")));
-        assert_eq!(validate_name("title", "a\nb"), Err(NameError::Control("title")));
-        assert!(matches!(validate_name("title", &"x".repeat(201)), Err(NameError::TooLong { .. })));
+        assert_eq!(
+            validate_name("title", "  Outage packet "),
+            Ok("Outage packet".into())
+        );
+        assert_eq!(
+            validate_name("title", "   "),
+            Err(NameError::Empty("title"))
+        );
+        assert_eq!(
+            validate_name("title", "a\nb"),
+            Err(NameError::Control("title"))
+        );
+        assert!(matches!(
+            validate_name("title", &"x".repeat(201)),
+            Err(NameError::TooLong { .. })
+        ));
     }
 }
 
@@ -323,7 +352,10 @@ impl Objection {
         if self.status != crate::ledger::ObjectionStatus::AcceptedResidual {
             return None;
         }
-        self.history.iter().rev().find(|e| e.action == crate::ledger::LedgerAction::Accept)
+        self.history
+            .iter()
+            .rev()
+            .find(|e| e.action == crate::ledger::LedgerAction::Accept)
     }
 }
 

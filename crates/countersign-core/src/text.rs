@@ -13,7 +13,9 @@ pub const MAX_CONTENT_BYTES: usize = 16 * 1024 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TextError {
     /// The bytes are not valid UTF-8.
-    #[error("the content is not UTF-8 text (invalid byte at offset {offset}); save the file as UTF-8")]
+    #[error(
+        "the content is not UTF-8 text (invalid byte at offset {offset}); save the file as UTF-8"
+    )]
     NotUtf8 {
         /// Byte offset of the first invalid sequence.
         offset: usize,
@@ -31,7 +33,9 @@ pub fn decode(bytes: &[u8]) -> Result<String, TextError> {
     if bytes.len() > MAX_CONTENT_BYTES {
         return Err(TextError::TooLarge { size: bytes.len() });
     }
-    let s = std::str::from_utf8(bytes).map_err(|e| TextError::NotUtf8 { offset: e.valid_up_to() })?;
+    let s = std::str::from_utf8(bytes).map_err(|e| TextError::NotUtf8 {
+        offset: e.valid_up_to(),
+    })?;
     Ok(normalize(s))
 }
 
@@ -69,7 +73,11 @@ mod tests {
     fn normalization_strips_bom_and_unifies_line_endings_only() {
         assert_eq!(normalize("\u{feff}a\r\nb\rc\n  d  \n"), "a\nb\nc\n  d  \n");
         assert_eq!(normalize("a\r\r\nb"), "a\n\nb");
-        assert_eq!(normalize("\u{feff}\u{feff}x"), "\u{feff}x", "only one leading BOM is a BOM");
+        assert_eq!(
+            normalize("\u{feff}\u{feff}x"),
+            "\u{feff}x",
+            "only one leading BOM is a BOM"
+        );
         assert_eq!(normalize("café"), "café");
     }
 
@@ -86,7 +94,12 @@ mod tests {
     fn decode_refuses_non_utf8_and_oversize() {
         assert_eq!(decode(b"ok\xff"), Err(TextError::NotUtf8 { offset: 2 }));
         let big = vec![b'a'; MAX_CONTENT_BYTES + 1];
-        assert_eq!(decode(&big), Err(TextError::TooLarge { size: MAX_CONTENT_BYTES + 1 }));
+        assert_eq!(
+            decode(&big),
+            Err(TextError::TooLarge {
+                size: MAX_CONTENT_BYTES + 1
+            })
+        );
         assert_eq!(decode(b"\xef\xbb\xbfhi\r\n").as_deref(), Ok("hi\n"));
     }
 }

@@ -38,7 +38,9 @@ impl Timestamp {
     pub fn parse(s: &str) -> Result<Timestamp, BadTimestamp> {
         let t = OffsetDateTime::parse(s, &Rfc3339).map_err(|_| BadTimestamp(s.to_owned()))?;
         let ms = t.unix_timestamp_nanos() / 1_000_000;
-        i64::try_from(ms).map(Timestamp).map_err(|_| BadTimestamp(s.to_owned()))
+        i64::try_from(ms)
+            .map(Timestamp)
+            .map_err(|_| BadTimestamp(s.to_owned()))
     }
 }
 
@@ -92,7 +94,10 @@ pub struct FixedClock {
 impl FixedClock {
     /// A clock at `start` that advances `step_millis` on every reading.
     pub fn new(start: Timestamp, step_millis: i64) -> FixedClock {
-        FixedClock { now: AtomicI64::new(start.0), step: step_millis }
+        FixedClock {
+            now: AtomicI64::new(start.0),
+            step: step_millis,
+        }
     }
 
     /// Move the clock forward.
@@ -115,7 +120,10 @@ mod tests {
     fn round_trips_rfc3339_with_millis() {
         let t = Timestamp::parse("2026-11-21T10:23:35.123Z").unwrap();
         assert_eq!(t.to_string(), "2026-11-21T10:23:35.123Z");
-        assert_eq!(Timestamp::parse("2026-11-21T12:23:35.123+02:00").unwrap(), t);
+        assert_eq!(
+            Timestamp::parse("2026-11-21T12:23:35.123+02:00").unwrap(),
+            t
+        );
         assert!(Timestamp::parse("yesterday").is_err());
     }
 

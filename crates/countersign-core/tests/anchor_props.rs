@@ -28,7 +28,9 @@ fn chars_from(alphabet: &'static [char], len: std::ops::Range<usize>) -> BoxedSt
 }
 
 fn words(len: std::ops::Range<usize>) -> BoxedStrategy<String> {
-    prop::collection::vec(prop::sample::select(WORDS), len).prop_map(|v| v.join(" ")).boxed()
+    prop::collection::vec(prop::sample::select(WORDS), len)
+        .prop_map(|v| v.join(" "))
+        .boxed()
 }
 
 /// Replace the chars `[at, at + del)` of `s` (clamped) with `ins`.
@@ -36,7 +38,11 @@ fn splice(s: &str, at: usize, del: usize, ins: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
     let at = at.min(chars.len());
     let end = (at + del).min(chars.len());
-    chars[..at].iter().chain(ins.chars().collect::<Vec<_>>().iter()).chain(&chars[end..]).collect()
+    chars[..at]
+        .iter()
+        .chain(ins.chars().collect::<Vec<_>>().iter())
+        .chain(&chars[end..])
+        .collect()
 }
 
 fn count_overlapping(hay: &str, needle: &str) -> usize {

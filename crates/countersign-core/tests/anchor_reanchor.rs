@@ -13,7 +13,9 @@ const TERMS: &str = "# Terms\n\n\
 /// The text an anchor points at, via its char offsets.
 fn text_at<'t>(text: &'t str, anchor: &Anchor) -> &'t str {
     let bytes = char_ranges_to_bytes(text, &[anchor.start..anchor.end]);
-    let range = bytes[0].clone().expect("anchor offsets lie inside the text");
+    let range = bytes[0]
+        .clone()
+        .expect("anchor offsets lie inside the text");
     &text[range]
 }
 
@@ -27,7 +29,10 @@ fn anchored(resolution: Resolution) -> (Anchor, bool) {
 /// Asserts `reanchor_all` agrees with `reanchor` on one anchor and returns the resolution.
 fn both(anchor: &Anchor, text: &str) -> Resolution {
     let one = reanchor(anchor, text);
-    assert_eq!(reanchor_all(std::slice::from_ref(anchor), text), vec![one.clone()]);
+    assert_eq!(
+        reanchor_all(std::slice::from_ref(anchor), text),
+        vec![one.clone()]
+    );
     one
 }
 
@@ -53,7 +58,10 @@ fn text_inserted_before_shifts_the_position() {
     assert_eq!(b.quote, a.quote);
     assert_eq!(b.start, a.start + inserted.chars().count());
     assert_eq!(b.end, a.end + inserted.chars().count());
-    assert_eq!((b.prefix.as_str(), b.suffix.as_str()), (a.prefix.as_str(), a.suffix.as_str()));
+    assert_eq!(
+        (b.prefix.as_str(), b.suffix.as_str()),
+        (a.prefix.as_str(), a.suffix.as_str())
+    );
     assert_eq!(text_at(&new, &b), a.quote);
 }
 
@@ -64,13 +72,19 @@ fn slightly_edited_quote_is_found_fuzzily_with_the_new_wording() {
     let new = TERMS.replace("within thirty days", "within 30 days");
     let (b, exact) = anchored(both(&a, &new));
     assert!(!exact);
-    assert_eq!(b.quote, "The supplier shall deliver the goods within 30 days");
+    assert_eq!(
+        b.quote,
+        "The supplier shall deliver the goods within 30 days"
+    );
     assert_eq!(b.start, a.start);
     assert_eq!(text_at(&new, &b), b.quote);
 
     // A one-word change inside a short quote.
     let (a, _) = anchor_quote(TERMS, "ninety days of written notice", 1).unwrap();
-    let new = TERMS.replace("ninety days of written notice", "ninety days of prior notice");
+    let new = TERMS.replace(
+        "ninety days of written notice",
+        "ninety days of prior notice",
+    );
     let (b, exact) = anchored(both(&a, &new));
     assert!(!exact);
     assert_eq!(b.quote, "ninety days of prior notice");
@@ -138,20 +152,36 @@ fn duplicated_quote_position_decides_when_context_ties() {
     assert_eq!(count, 3);
     let (second, _) = anchor_quote(&text, "THE QUOTE", 2).unwrap();
     let (third, _) = anchor_quote(&text, "THE QUOTE", 3).unwrap();
-    assert_eq!((second.start - first.start, third.start - second.start), (n, n));
-    assert_eq!((&first.prefix, &first.suffix), (&second.prefix, &second.suffix));
+    assert_eq!(
+        (second.start - first.start, third.start - second.start),
+        (n, n)
+    );
+    assert_eq!(
+        (&first.prefix, &first.suffix),
+        (&second.prefix, &second.suffix)
+    );
 
-    for (a, expected) in [(&first, first.start), (&second, second.start), (&third, third.start)] {
+    for (a, expected) in [
+        (&first, first.start),
+        (&second, second.start),
+        (&third, third.start),
+    ] {
         let (b, exact) = anchored(both(a, &text));
         assert!(exact);
         assert_eq!(b.start, expected);
     }
     // Nearest to the old start wins...
-    let near_third = Anchor { start: third.start - 3, ..second.clone() };
+    let near_third = Anchor {
+        start: third.start - 3,
+        ..second.clone()
+    };
     assert_eq!(anchored(both(&near_third, &text)).0.start, third.start);
     // ...and on equal distance the earlier one.
     assert_eq!(n % 2, 0);
-    let midway = Anchor { start: first.start + n / 2, ..second.clone() };
+    let midway = Anchor {
+        start: first.start + n / 2,
+        ..second.clone()
+    };
     assert_eq!(anchored(both(&midway, &text)).0.start, first.start);
 }
 
@@ -201,7 +231,10 @@ fn anchor_at_bytes_matches_anchor_quote_and_never_splits_chars() {
     assert_eq!(a.quote, "😀 d");
     // Out of range and inverted ranges.
     let a = anchor_at_bytes(text, 1000..2000);
-    assert_eq!((a.quote.as_str(), a.start, a.end), ("", text.chars().count(), text.chars().count()));
+    assert_eq!(
+        (a.quote.as_str(), a.start, a.end),
+        ("", text.chars().count(), text.chars().count())
+    );
     assert_eq!(anchor_at_bytes(text, 5..2).quote, "");
 }
 
@@ -225,11 +258,17 @@ fn quote_at_start_and_end_of_text() {
     let (b, exact) = anchored(both(&a, "Alphas beta gamma delta epsilon"));
     assert!(!exact);
     assert_eq!((b.quote.as_str(), b.start), ("Alphas beta", 0));
-    assert_eq!(both(&a, "Intro. Alphas beta gamma delta epsilon"), Resolution::Outdated);
+    assert_eq!(
+        both(&a, "Intro. Alphas beta gamma delta epsilon"),
+        Resolution::Outdated
+    );
     let (b, exact) = anchored(both(&z, "Alpha beta gamma delta Epsilon"));
     assert!(!exact);
     assert_eq!(b.quote, "delta Epsilon");
-    assert_eq!(both(&z, "Alpha beta gamma delta Epsilon. The end."), Resolution::Outdated);
+    assert_eq!(
+        both(&z, "Alpha beta gamma delta Epsilon. The end."),
+        Resolution::Outdated
+    );
 
     // The whole text is the quote.
     let (w, _) = anchor_quote("All of it.", "All of it.", 1).unwrap();
@@ -239,10 +278,22 @@ fn quote_at_start_and_end_of_text() {
 #[test]
 fn empty_and_missing_quotes_are_errors() {
     assert_eq!(anchor_quote(TERMS, "", 1), Err(AnchorError::EmptyQuote));
-    assert_eq!(anchor_quote(TERMS, " \n\t ", 1), Err(AnchorError::EmptyQuote));
-    assert_eq!(anchor_quote(TERMS, "not there", 1), Err(AnchorError::QuoteNotFound));
+    assert_eq!(
+        anchor_quote(TERMS, " \n\t ", 1),
+        Err(AnchorError::EmptyQuote)
+    );
+    assert_eq!(
+        anchor_quote(TERMS, "not there", 1),
+        Err(AnchorError::QuoteNotFound)
+    );
     assert_eq!(anchor_quote("", "x", 1), Err(AnchorError::QuoteNotFound));
-    let empty = Anchor { quote: String::new(), prefix: "a".into(), suffix: "b".into(), start: 0, end: 0 };
+    let empty = Anchor {
+        quote: String::new(),
+        prefix: "a".into(),
+        suffix: "b".into(),
+        start: 0,
+        end: 0,
+    };
     assert_eq!(both(&empty, TERMS), Resolution::Outdated);
 }
 
@@ -255,7 +306,10 @@ fn occurrences_count_overlaps_and_out_of_range_is_an_error() {
         Err(AnchorError::OccurrenceOutOfRange { found: 2, asked: 3 })
     );
     // Occurrence 0 is taken as the first.
-    assert_eq!(anchor_quote(TERMS, "days", 0), anchor_quote(TERMS, "days", 1));
+    assert_eq!(
+        anchor_quote(TERMS, "days", 0),
+        anchor_quote(TERMS, "days", 1)
+    );
     assert_eq!(anchor_quote(TERMS, "days", 1).unwrap().1, 2);
 }
 
@@ -263,7 +317,18 @@ fn occurrences_count_overlaps_and_out_of_range_is_an_error() {
 fn char_ranges_to_bytes_in_input_order() {
     let text = "aé😀中b";
     let got = char_ranges_to_bytes(text, &[3..5, 0..1, 1..3, 5..5, 4..6, 3..2, 0..0]);
-    assert_eq!(got, vec![Some(7..11), Some(0..1), Some(1..7), Some(11..11), None, None, Some(0..0)]);
+    assert_eq!(
+        got,
+        vec![
+            Some(7..11),
+            Some(0..1),
+            Some(1..7),
+            Some(11..11),
+            None,
+            None,
+            Some(0..0)
+        ]
+    );
     assert_eq!(char_ranges_to_bytes(text, &[]), vec![]);
 }
 
@@ -285,6 +350,9 @@ fn reanchor_all_handles_many_kinds_at_once() {
     assert_eq!(all[1], Resolution::Outdated);
     assert!(matches!(all[2], Resolution::Anchored { exact: false, .. }));
     let shift = " of sale".len() as isize - ("by bank transfer".len() - "in cash".len()) as isize;
-    assert_eq!(anchored(all[3].clone()).0.start as isize, d.start as isize + shift);
+    assert_eq!(
+        anchored(all[3].clone()).0.start as isize,
+        d.start as isize + shift
+    );
     assert!(anchored(all[3].clone()).0.prefix.ends_with("with ninety "));
 }

@@ -67,6 +67,8 @@
 //! once. Highlights over markdown syntax only (e.g. inside a link destination)
 //! produce no mark.
 
+#![warn(missing_docs)]
+
 use std::collections::VecDeque;
 use std::ops::Range;
 
@@ -95,7 +97,7 @@ pub struct Highlight<'a> {
 }
 
 /// Render markdown (GFM tables, footnotes, strikethrough, task lists) to sanitized HTML,
-/// wrapping highlighted wording in <mark> elements.
+/// wrapping highlighted wording in `<mark>` elements.
 ///
 /// See the [crate documentation](crate) for the sanitizing rules and for how
 /// highlight byte ranges are mapped onto the rendered text. Never panics on
@@ -226,9 +228,6 @@ impl<'a> Iterator for Transform<'a> {
                     classes: Vec::new(),
                     attrs: Vec::new(),
                 }),
-                Event::Start(Tag::MetadataBlock(_)) | Event::End(TagEnd::MetadataBlock(_)) => {
-                    continue;
-                }
                 other => other,
             };
             return Some(out);

@@ -1,5 +1,7 @@
 //! Turning caller highlights into sorted, non-overlapping segments.
 
+use std::collections::HashSet;
+
 use crate::Highlight;
 
 /// A highlight after clipping, snapping and class filtering.
@@ -90,12 +92,9 @@ impl<'h> Segments<'h> {
                 && last.end == a
                 && last.open == open
             {
+                // Same ids and classes, so `last.members` already describes
+                // the merged segment for `union_open`.
                 last.end = b;
-                for &i in &active {
-                    if !last.members.contains(&i) {
-                        last.members.push(i);
-                    }
-                }
                 continue;
             }
             list.push(Segment {
@@ -110,15 +109,12 @@ impl<'h> Segments<'h> {
 
     /// The opening tag for the union of the highlights of `segs`.
     pub(crate) fn union_open(&self, segs: &[Segment]) -> String {
-        let mut members: Vec<usize> = Vec::new();
-        for s in segs {
-            for &i in &s.members {
-                if !members.contains(&i) {
-                    members.push(i);
-                }
-            }
-        }
+        let mut members: Vec<usize> = segs
+            .iter()
+            .flat_map(|s| s.members.iter().copied())
+            .collect();
         members.sort_unstable();
+        members.dedup();
         open_tag(&self.norm, &members)
     }
 }
@@ -126,29 +122,62 @@ impl<'h> Segments<'h> {
 /// `<mark class="cs-anchor cs-C1 cs-C2" data-anchor="ID1 ID2">`, every class and
 /// id listed once, in the order of the (sorted) highlights.
 fn open_tag(norm: &[Norm<'_>], members: &[usize]) -> String {
-    let mut s = String::with_capacity(64);
+    let mut s = String::with_capacity(48 + 16 * members.len());
     s.push_str("<mark class=\"cs-anchor");
-    let mut seen: Vec<&str> = Vec::with_capacity(members.len());
+    let mut seen = Seen::with_capacity(members.len());
     for &i in members {
         let class = norm[i].class.as_str();
-        if !class.is_empty() && !seen.contains(&class) {
-            seen.push(class);
+        if !class.is_empty() && seen.insert(class) {
             s.push_str(" cs-");
             s.push_str(class);
         }
     }
     s.push_str("\" data-anchor=\"");
-    seen.clear();
+    let mut seen = Seen::with_capacity(members.len());
+    let mut first = true;
     for &i in members {
         let id = norm[i].id;
-        if !seen.contains(&id) {
-            if !seen.is_empty() {
+        if seen.insert(id) {
+            if !first {
                 s.push(' ');
             }
-            seen.push(id);
+            first = false;
             crate::escape_attr(&mut s, id);
         }
     }
     s.push_str("\">");
     s
+}
+
+/// A set of strings: a linear scan while small (the usual case), hashed when
+/// many highlights overlap, so pathological overlaps stay near-linear.
+#[derive(Debug)]
+enum Seen<'s> {
+    Few(Vec<&'s str>),
+    Many(HashSet<&'s str>),
+}
+
+impl<'s> Seen<'s> {
+    fn with_capacity(n: usize) -> Self {
+        if n <= 16 {
+            Seen::Few(Vec::with_capacity(n))
+        } else {
+            Seen::Many(HashSet::with_capacity(n))
+        }
+    }
+
+    /// Returns `true` when `v` was not in the set yet.
+    fn insert(&mut self, v: &'s str) -> bool {
+        match self {
+            Seen::Few(list) => {
+                if list.contains(&v) {
+                    false
+                } else {
+                    list.push(v);
+                    true
+                }
+            }
+            Seen::Many(set) => set.insert(v),
+        }
+    }
 }

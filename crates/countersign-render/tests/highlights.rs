@@ -437,3 +437,27 @@ fn text_outside_marks_is_unchanged() {
     let stripped = stripped.replace("</mark>", "");
     assert_eq!(stripped, render(&md));
 }
+
+#[test]
+fn many_nested_highlights() {
+    let md = "x".repeat(400);
+    let ids: Vec<String> = (0..100).map(|i| format!("n{i}")).collect();
+    let hs: Vec<Highlight<'_>> = (0..100)
+        .map(|i| Highlight {
+            range: i..400 - i,
+            id: &ids[i],
+            class: if i % 2 == 0 { "comment" } else { "objection" },
+        })
+        .collect();
+    let html = render_html(&md, &hs);
+    assert_safe(&html);
+    // 99 boundaries on each side plus the middle.
+    assert_eq!(html.matches("<mark ").count(), 199);
+    let all: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let middle = format!(
+        "<mark class=\"cs-anchor cs-comment cs-objection\" data-anchor=\"{}\">{}</mark>",
+        all.join(" "),
+        "x".repeat(202)
+    );
+    assert!(html.contains(&middle));
+}

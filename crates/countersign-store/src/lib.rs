@@ -41,7 +41,9 @@ pub enum StoreError {
     #[error("{0} is an SQLite database but not a Countersign workspace")]
     Foreign(PathBuf),
     /// Made by a newer version of Countersign.
-    #[error("this workspace was made by a newer Countersign (schema {found}; this build knows up to {supported}); upgrade Countersign")]
+    #[error(
+        "this workspace was made by a newer Countersign (schema {found}; this build knows up to {supported}); upgrade Countersign"
+    )]
     NewerSchema {
         /// The file's schema version.
         found: u32,
@@ -133,15 +135,20 @@ impl Store {
             _ => StoreError::from(e),
         };
         configure(&conn).map_err(not_sqlite)?;
-        let version: u32 =
-            conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(not_sqlite)?;
+        let version: u32 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(not_sqlite)?;
         if version > SCHEMA_VERSION {
-            return Err(StoreError::NewerSchema { found: version, supported: SCHEMA_VERSION });
+            return Err(StoreError::NewerSchema {
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
         }
         if version == 0 {
             return Err(StoreError::Foreign(path));
         }
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(not_sqlite)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(not_sqlite)?;
         let mut store = Store { conn, path };
         store.migrate()?;
         Ok(store)
@@ -154,7 +161,9 @@ impl Store {
 
     /// Apply any migrations this file lacks, each in its own transaction.
     fn migrate(&mut self) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let version: u32 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             tx.execute_batch(sql)?;
@@ -199,7 +208,9 @@ impl Store {
         while let Some(r) = rows.next()? {
             let table: String = r.get(0)?;
             let parent: String = r.get(2)?;
-            problems.push(format!("a row of `{table}` points at a missing row of `{parent}`"));
+            problems.push(format!(
+                "a row of `{table}` points at a missing row of `{parent}`"
+            ));
         }
         for name in GUARD_TRIGGERS {
             let present: bool = self.conn.query_row(

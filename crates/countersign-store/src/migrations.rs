@@ -160,3 +160,53 @@ pub const GUARD_TRIGGERS: &[&str] = &[
     "blobs_immutable_update",
     "blobs_immutable_delete",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sha2::{Digest, Sha256};
+
+    /// The SHA-256 of every shipped migration. A shipped migration is never edited: append a new
+    /// one instead, and pin its digest here.
+    const PINNED: &[&str] = &["5a2bb2231c4b12a67fb0352c4b2631161ee27f2cd0123acf5160890c5a0e260d"];
+
+    #[test]
+    fn shipped_migrations_are_never_edited() {
+        assert!(
+            MIGRATIONS.len() >= PINNED.len(),
+            "a shipped migration was removed"
+        );
+        for (i, (sql, pinned)) in MIGRATIONS.iter().zip(PINNED).enumerate() {
+            assert_eq!(
+                hex::encode(Sha256::digest(sql.as_bytes())),
+                *pinned,
+                "migration {} was edited after it shipped; add a new migration instead",
+                i + 1
+            );
+        }
+        assert_eq!(
+            MIGRATIONS.len(),
+            PINNED.len(),
+            "pin the digest of every new migration"
+        );
+    }
+
+    #[test]
+    fn migrations_apply_one_by_one_to_an_empty_database() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        for (i, sql) in MIGRATIONS.iter().enumerate() {
+            conn.execute_batch(sql)
+                .unwrap_or_else(|e| panic!("migration {} fails: {e}", i + 1));
+        }
+        for t in GUARD_TRIGGERS {
+            let n: i64 = conn
+                .query_row(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE type='trigger' AND name=?1",
+                    [t],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(n, 1, "guard trigger {t} is not created by the migrations");
+        }
+    }
+}

@@ -73,8 +73,17 @@ fn anchor_from(r: &Row<'_>, first: usize) -> rusqlite::Result<Anchor> {
 
 const IDENTITY_COLS: &str = "id, name, kind, roles, public_key, created_at";
 
-fn identity_from(r: &Row<'_>) -> rusqlite::Result<(String, String, String, String, String, String)> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+fn identity_from(
+    r: &Row<'_>,
+) -> rusqlite::Result<(String, String, String, String, String, String)> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    ))
 }
 
 fn identity_parse(raw: (String, String, String, String, String, String)) -> Result<Identity> {
@@ -89,7 +98,14 @@ fn identity_parse(raw: (String, String, String, String, String, String)) -> Resu
         .filter(|s| !s.is_empty())
         .map(|s| s.parse().map_err(corrupt))
         .collect::<Result<Vec<_>>>()?;
-    Ok(Identity { id, name, roles, kind, public_key, created_at: ts(&created_at)? })
+    Ok(Identity {
+        id,
+        name,
+        roles,
+        kind,
+        public_key,
+        created_at: ts(&created_at)?,
+    })
 }
 
 impl Reader<'_> {
@@ -97,8 +113,14 @@ impl Reader<'_> {
     /// their `sha256:` prefix.
     pub fn resolve(&self, kind: IdKind, given: &str) -> Result<String> {
         let given = given.trim();
-        let bare = given.strip_prefix(Digest::PREFIX).unwrap_or(given).to_ascii_lowercase();
-        let not_found = || StoreError::NotFound { what: kind.noun(), id: given.to_owned() };
+        let bare = given
+            .strip_prefix(Digest::PREFIX)
+            .unwrap_or(given)
+            .to_ascii_lowercase();
+        let not_found = || StoreError::NotFound {
+            what: kind.noun(),
+            id: given.to_owned(),
+        };
         if bare.is_empty() || !bare.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(not_found());
         }
@@ -107,19 +129,30 @@ impl Reader<'_> {
         } else {
             format!("{bare}%")
         };
-        let sql = format!("SELECT id FROM {} WHERE id LIKE ?1 ORDER BY id LIMIT 6", kind.table());
+        let sql = format!(
+            "SELECT id FROM {} WHERE id LIKE ?1 ORDER BY id LIMIT 6",
+            kind.table()
+        );
         let mut stmt = self.prepare_cached(&sql)?;
-        let ids = stmt.query_map([pattern], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let ids = stmt
+            .query_map([pattern], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         match ids.len() {
             0 => Err(not_found()),
             1 => Ok(ids.into_iter().next().unwrap_or_default()),
-            _ => Err(StoreError::Ambiguous { what: kind.noun(), prefix: given.to_owned(), candidates: ids }),
+            _ => Err(StoreError::Ambiguous {
+                what: kind.noun(),
+                prefix: given.to_owned(),
+                candidates: ids,
+            }),
         }
     }
 
     /// A value from the meta table.
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
-        Ok(self.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+        Ok(self
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
     }
 
     /// One identity by full id.
@@ -128,7 +161,10 @@ impl Reader<'_> {
         let raw = self
             .query_row(&sql, [id], identity_from)
             .optional()?
-            .ok_or_else(|| StoreError::NotFound { what: "identity", id: id.to_owned() })?;
+            .ok_or_else(|| StoreError::NotFound {
+                what: "identity",
+                id: id.to_owned(),
+            })?;
         identity_parse(raw)
     }
 
@@ -136,41 +172,74 @@ impl Reader<'_> {
     pub fn identities(&self) -> Result<Vec<Identity>> {
         let sql = format!("SELECT {IDENTITY_COLS} FROM identities ORDER BY name, id");
         let mut stmt = self.prepare(&sql)?;
-        let rows = stmt.query_map([], identity_from)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = stmt
+            .query_map([], identity_from)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         rows.into_iter().map(identity_parse).collect()
     }
 
     /// The sealed private key of an identity, as stored (JSON).
     pub fn sealed_key(&self, id: &str) -> Result<String> {
-        self.query_row("SELECT sealed_key FROM identities WHERE id = ?1", [id], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound { what: "identity", id: id.to_owned() })
+        self.query_row(
+            "SELECT sealed_key FROM identities WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "identity",
+            id: id.to_owned(),
+        })
     }
 
     /// One packet by full id.
     pub fn packet(&self, id: &str) -> Result<Packet> {
         let raw: Option<(String, String, String, String)> = self
-            .query_row("SELECT id, title, owner, created_at FROM packets WHERE id = ?1", [id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })
+            .query_row(
+                "SELECT id, title, owner, created_at FROM packets WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
             .optional()?;
-        let (id, title, owner, created_at) =
-            raw.ok_or_else(|| StoreError::NotFound { what: "packet", id: id.to_owned() })?;
-        Ok(Packet { id, title, owner, created_at: ts(&created_at)? })
+        let (id, title, owner, created_at) = raw.ok_or_else(|| StoreError::NotFound {
+            what: "packet",
+            id: id.to_owned(),
+        })?;
+        Ok(Packet {
+            id,
+            title,
+            owner,
+            created_at: ts(&created_at)?,
+        })
     }
 
     /// Every packet, oldest first.
     pub fn packets(&self) -> Result<Vec<Packet>> {
         let mut stmt = self.prepare("SELECT id FROM packets ORDER BY created_at, id")?;
-        let ids = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let ids = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         ids.iter().map(|id| self.packet(id)).collect()
     }
 
-    fn revision_row(&self, r: &Row<'_>) -> rusqlite::Result<(String, String, String, String, String, String)> {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+    fn revision_row(
+        &self,
+        r: &Row<'_>,
+    ) -> rusqlite::Result<(String, String, String, String, String, String)> {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+        ))
     }
 
-    fn revision_parse(&self, raw: (String, String, String, String, String, String)) -> Result<Revision> {
+    fn revision_parse(
+        &self,
+        raw: (String, String, String, String, String, String),
+    ) -> Result<Revision> {
         let (id, packet, content_digest, author, message, created_at) = raw;
         let mut stmt = self.prepare_cached(
             "SELECT parent FROM revision_parents WHERE revision = ?1 ORDER BY position",
@@ -211,8 +280,12 @@ impl Reader<'_> {
             "SELECT id, packet, content_digest, author, message, created_at FROM revisions
              WHERE packet = ?1 ORDER BY number",
         )?;
-        let raws = stmt.query_map([packet], |r| self.revision_row(r))?.collect::<rusqlite::Result<Vec<_>>>()?;
-        raws.into_iter().map(|raw| self.revision_parse(raw)).collect()
+        let raws = stmt
+            .query_map([packet], |r| self.revision_row(r))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        raws.into_iter()
+            .map(|raw| self.revision_parse(raw))
+            .collect()
     }
 
     /// The packet's latest revision, if it has any.
@@ -229,14 +302,22 @@ impl Reader<'_> {
 
     /// How many revisions a packet has.
     pub fn revision_count(&self, packet: &str) -> Result<u32> {
-        Ok(self.query_row("SELECT COUNT(*) FROM revisions WHERE packet = ?1", [packet], |r| r.get(0))?)
+        Ok(self.query_row(
+            "SELECT COUNT(*) FROM revisions WHERE packet = ?1",
+            [packet],
+            |r| r.get(0),
+        )?)
     }
 
     /// Normalized content by its digest.
     pub fn blob(&self, digest: &Digest) -> Result<String> {
-        self.query_row("SELECT content FROM blobs WHERE digest = ?1", [digest.as_str()], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| StoreError::Corrupt(format!("the content {digest} is missing")))
+        self.query_row(
+            "SELECT content FROM blobs WHERE digest = ?1",
+            [digest.as_str()],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::Corrupt(format!("the content {digest} is missing")))
     }
 
     /// One comment thread by full id, with its messages.
@@ -267,10 +348,22 @@ impl Reader<'_> {
             "SELECT author, body, created_at FROM messages WHERE thread = ?1 ORDER BY number",
         )?;
         let messages = stmt
-            .query_map([&id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?
+            .query_map([&id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?
             .into_iter()
-            .map(|(author, body, at)| Ok(Message { author, body, created_at: ts(&at)? }))
+            .map(|(author, body, at)| {
+                Ok(Message {
+                    author,
+                    body,
+                    created_at: ts(&at)?,
+                })
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok(CommentThread {
             id,
@@ -287,8 +380,11 @@ impl Reader<'_> {
 
     /// A packet's comment threads, oldest first.
     pub fn threads(&self, packet: &str) -> Result<Vec<CommentThread>> {
-        let mut stmt = self.prepare("SELECT id FROM threads WHERE packet = ?1 ORDER BY created_at, id")?;
-        let ids = stmt.query_map([packet], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut stmt =
+            self.prepare("SELECT id FROM threads WHERE packet = ?1 ORDER BY created_at, id")?;
+        let ids = stmt
+            .query_map([packet], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         ids.iter().map(|id| self.thread(id)).collect()
     }
 
@@ -302,16 +398,28 @@ impl Reader<'_> {
                 [id],
                 |r| {
                     Ok((
-                        (r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?),
-                        (r.get::<_, String>(3)?, r.get::<_, String>(4)?, r.get::<_, String>(5)?),
+                        (
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                        ),
+                        (
+                            r.get::<_, String>(3)?,
+                            r.get::<_, String>(4)?,
+                            r.get::<_, String>(5)?,
+                        ),
                         (r.get::<_, bool>(6)?, r.get::<_, String>(7)?),
                         anchor_from(r, 8)?,
                     ))
                 },
             )
             .optional()?
-            .ok_or_else(|| StoreError::NotFound { what: "objection", id: id.to_owned() })?;
-        let ((id, packet, revision), (raised_by, created_at, body), (blocking, status), anchor) = raw;
+            .ok_or_else(|| StoreError::NotFound {
+                what: "objection",
+                id: id.to_owned(),
+            })?;
+        let ((id, packet, revision), (raised_by, created_at, body), (blocking, status), anchor) =
+            raw;
         let mut stmt = self.prepare_cached(
             "SELECT action, from_status, to_status, actor, at, text FROM objection_history
              WHERE objection = ?1 ORDER BY number",
@@ -363,8 +471,11 @@ impl Reader<'_> {
 
     /// A packet's objections, oldest first.
     pub fn objections(&self, packet: &str) -> Result<Vec<Objection>> {
-        let mut stmt = self.prepare("SELECT id FROM objections WHERE packet = ?1 ORDER BY created_at, id")?;
-        let ids = stmt.query_map([packet], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut stmt =
+            self.prepare("SELECT id FROM objections WHERE packet = ?1 ORDER BY created_at, id")?;
+        let ids = stmt
+            .query_map([packet], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         ids.iter().map(|id| self.objection(id)).collect()
     }
 
@@ -380,7 +491,10 @@ impl Reader<'_> {
                     if state == "outdated" {
                         return Ok(Resolution::Outdated);
                     }
-                    Ok(Resolution::Anchored { anchor: anchor_from(r, 2)?, exact: r.get(1)? })
+                    Ok(Resolution::Anchored {
+                        anchor: anchor_from(r, 2)?,
+                        exact: r.get(1)?,
+                    })
                 },
             )
             .optional()?;
@@ -422,22 +536,24 @@ impl Reader<'_> {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         raws.into_iter()
-            .map(|(seq, actor, at, kind, payload, pd, prev, hash, signature)| {
-                // Unparseable fields are carried as impossible digests so that `check` names the
-                // event instead of failing to read the log at all.
-                let bad = || Digest::of(b"<unreadable>");
-                Ok(Event {
-                    seq: seq as u64,
-                    actor,
-                    at: Timestamp::parse(&at).unwrap_or(Timestamp::from_unix_millis(i64::MIN)),
-                    kind,
-                    payload,
-                    payload_digest: Digest::parse(&pd).unwrap_or_else(|_| bad()),
-                    prev: prev.map(|p| Digest::parse(&p).unwrap_or_else(|_| bad())),
-                    hash: Digest::parse(&hash).unwrap_or_else(|_| bad()),
-                    signature,
-                })
-            })
+            .map(
+                |(seq, actor, at, kind, payload, pd, prev, hash, signature)| {
+                    // Unparseable fields are carried as impossible digests so that `check` names the
+                    // event instead of failing to read the log at all.
+                    let bad = || Digest::of(b"<unreadable>");
+                    Ok(Event {
+                        seq: seq as u64,
+                        actor,
+                        at: Timestamp::parse(&at).unwrap_or(Timestamp::from_unix_millis(i64::MIN)),
+                        kind,
+                        payload,
+                        payload_digest: Digest::parse(&pd).unwrap_or_else(|_| bad()),
+                        prev: prev.map(|p| Digest::parse(&p).unwrap_or_else(|_| bad())),
+                        hash: Digest::parse(&hash).unwrap_or_else(|_| bad()),
+                        signature,
+                    })
+                },
+            )
             .collect()
     }
 
@@ -453,7 +569,13 @@ impl Reader<'_> {
 }
 
 fn anchor_params(a: &Anchor) -> (String, String, String, i64, i64) {
-    (a.quote.clone(), a.prefix.clone(), a.suffix.clone(), a.start as i64, a.end as i64)
+    (
+        a.quote.clone(),
+        a.prefix.clone(),
+        a.suffix.clone(),
+        a.start as i64,
+        a.end as i64,
+    )
 }
 
 impl Tx<'_> {
@@ -468,11 +590,24 @@ impl Tx<'_> {
 
     /// Add an identity with its sealed private key (JSON).
     pub fn insert_identity(&self, i: &Identity, sealed_key: &str) -> Result<()> {
-        let roles = i.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",");
+        let roles = i
+            .roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
         self.execute(
             "INSERT INTO identities (id, name, kind, roles, public_key, sealed_key, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![i.id, i.name, i.kind.as_str(), roles, i.public_key, sealed_key, i.created_at.to_string()],
+            params![
+                i.id,
+                i.name,
+                i.kind.as_str(),
+                roles,
+                i.public_key,
+                sealed_key,
+                i.created_at.to_string()
+            ],
         )?;
         Ok(())
     }
@@ -606,14 +741,24 @@ impl Tx<'_> {
                 e.text
             ],
         )?;
-        self.execute("UPDATE objections SET status = ?2 WHERE id = ?1", params![objection, e.to.as_str()])?;
+        self.execute(
+            "UPDATE objections SET status = ?2 WHERE id = ?1",
+            params![objection, e.to.as_str()],
+        )?;
         Ok(())
     }
 
     /// Record where an annotation's wording stands on a revision.
-    pub fn put_anchoring(&self, annotation: &str, revision: &Digest, res: &Resolution) -> Result<()> {
+    pub fn put_anchoring(
+        &self,
+        annotation: &str,
+        revision: &Digest,
+        res: &Resolution,
+    ) -> Result<()> {
         let (state, exact, a) = match res {
-            Resolution::Anchored { anchor, exact } => ("anchored", *exact, Some(anchor_params(anchor))),
+            Resolution::Anchored { anchor, exact } => {
+                ("anchored", *exact, Some(anchor_params(anchor)))
+            }
             Resolution::Outdated => ("outdated", false, None),
         };
         let (q, p, s, start, end) = match a {
@@ -632,11 +777,17 @@ impl Tx<'_> {
 
     /// Append an audit event after the current head. `sign` receives the event hash and returns
     /// the actor's signature (hex); it is called only when the draft has an actor.
-    pub fn append_event(&self, draft: Draft, sign: impl FnOnce(&Digest) -> String) -> Result<Event> {
+    pub fn append_event(
+        &self,
+        draft: Draft,
+        sign: impl FnOnce(&Digest) -> String,
+    ) -> Result<Event> {
         let last: Option<(i64, String)> = self
-            .query_row("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?;
         let (seq, prev) = match last {
             Some((seq, hash)) => (seq as u64 + 1, Some(digest(&hash)?)),
