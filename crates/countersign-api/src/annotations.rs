@@ -162,6 +162,10 @@ impl Workspace {
         let key = self.unlock(&by)?;
         let at = self.clock.now();
         self.store.write(|tx| -> Result<()> {
+            // Another process may have resolved it since it was read above.
+            if tx.reader().thread(&thread)?.resolved {
+                return Err(ApiError::ThreadAlready("resolved"));
+            }
             tx.set_thread_resolved(&thread, Some((&by.id, at)))?;
             append(
                 tx,
@@ -269,38 +273,41 @@ impl Workspace {
         let o = self.store.read().objection(&id)?;
         let packet = self.store.read().packet(&o.packet)?;
         let actor = self.identity(by)?;
-        let to = ledger::transition(
-            ObjectionFacts {
-                status: o.status,
-                raised_by: &o.raised_by,
-                packet_owner: &packet.owner,
-            },
-            Actor {
-                id: &actor.id,
-                kind: actor.kind,
-            },
-            action,
-            text,
-        )?;
-        let key = self.unlock(&actor)?;
-        let entry = LedgerEntry {
-            action,
-            from: o.status,
-            to,
-            actor: actor.id.clone(),
-            at: self.clock.now(),
-            text: text
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned),
+        let facts = |status| ObjectionFacts {
+            status,
+            raised_by: &o.raised_by,
+            packet_owner: &packet.owner,
         };
+        let who = Actor {
+            id: &actor.id,
+            kind: actor.kind,
+        };
+        // Refuse before asking for a passphrase when the move is not allowed.
+        ledger::transition(facts(o.status), who, action, text)?;
+        let key = self.unlock(&actor)?;
+        let at = self.clock.now();
         let kind = match action {
             LedgerAction::Resolve => "objection.resolved",
             LedgerAction::Withdraw => "objection.withdrawn",
             LedgerAction::Accept => "objection.accepted_residual",
             LedgerAction::Reopen => "objection.reopened",
         };
-        self.store.write(|tx| -> Result<()> {
+        self.store.write(|tx| -> Result<ObjectionStatus> {
+            // Decide on the status as it stands inside the write transaction: another process
+            // may have moved the objection since it was read above.
+            let from = tx.reader().objection(&id)?.status;
+            let to = ledger::transition(facts(from), who, action, text)?;
+            let entry = LedgerEntry {
+                action,
+                from,
+                to,
+                actor: actor.id.clone(),
+                at,
+                text: text
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned),
+            };
             tx.record_ledger_entry(&id, &entry)?;
             append(
                 tx,
@@ -312,9 +319,9 @@ impl Workspace {
                     objection: &id,
                     entry: &entry,
                 },
-            )
-        })?;
-        Ok(to)
+            )?;
+            Ok(to)
+        })
     }
 
     /// A packet's objections as they stand on a revision (the head by default).

@@ -10,6 +10,12 @@ use crate::Result;
 use crate::dto::CheckReport;
 
 pub(crate) fn run(store: &Store) -> Result<CheckReport> {
+    // One snapshot: events, the recorded head and the keys must be read together, or a write
+    // committed by another process in between looks like tampering.
+    store.snapshot(|| run_on_snapshot(store))
+}
+
+fn run_on_snapshot(store: &Store) -> Result<CheckReport> {
     let mut problems = store.integrity_problems()?;
     let read = store.read();
     let mut keys: HashMap<String, VerifyingKey> = HashMap::new();

@@ -217,3 +217,160 @@ pub struct CheckReport {
     /// Other problems (SQLite integrity, foreign keys, guard triggers, identity keys).
     pub problems: Vec<String>,
 }
+
+/// One version of an evidence item.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceVersionView {
+    /// 1-based.
+    pub number: u32,
+    /// Digest of the imported file.
+    pub digest: String,
+    /// The file's name.
+    pub file_name: String,
+    /// Bytes.
+    pub size: u64,
+    /// When captured.
+    pub captured_at: Timestamp,
+    /// Who imported it.
+    pub added_by_name: String,
+}
+
+/// An evidence item with its history.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceView {
+    /// Evidence id.
+    pub id: String,
+    /// Source system.
+    pub source: String,
+    /// Title.
+    pub title: String,
+    /// Current digest.
+    pub digest: String,
+    /// When the current version was captured.
+    pub captured_at: Timestamp,
+    /// Every version, oldest first.
+    pub history: Vec<EvidenceVersionView>,
+    /// Whether the last add changed anything.
+    pub changed: bool,
+}
+
+/// One approval, as the status shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApprovalView {
+    /// Signer id.
+    pub signer: String,
+    /// Printed name.
+    pub name: String,
+    /// Role signed in.
+    pub role: String,
+    /// approve | reject | reviewed.
+    pub meaning: String,
+    /// Reason (rejections).
+    pub reason: Option<String>,
+    /// When.
+    pub signed_at: Timestamp,
+    /// The manifest signed.
+    pub manifest: String,
+    /// Manifest version signed.
+    pub manifest_version: u64,
+}
+
+/// A hold on a release: what changed, who, when.
+#[derive(Debug, Clone, Serialize)]
+pub struct HoldView {
+    /// Cause kind (`new_revision`, `evidence_changed`, …).
+    pub kind: String,
+    /// In words.
+    pub description: String,
+    /// Whether it holds the release.
+    pub holding: bool,
+    /// The cause, with old and new digests.
+    pub cause: serde_json::Value,
+    /// Who made the change.
+    pub actor_name: Option<String>,
+    /// When it was detected.
+    pub at: Option<Timestamp>,
+}
+
+/// A manifest: its digest and exactly what is signed.
+#[derive(Debug, Clone, Serialize)]
+pub struct ManifestView {
+    /// Digest of the payload bytes.
+    pub digest: String,
+    /// The payload, as signed.
+    pub manifest: countersign_release::Manifest,
+    /// Printed names of the identities the manifest names.
+    pub names: std::collections::BTreeMap<String, String>,
+}
+
+/// Who still has to sign.
+#[derive(Debug, Clone, Serialize)]
+pub struct MissingView {
+    /// The release owner has not approved yet.
+    pub owner: Option<String>,
+    /// How many more distinct approvers are needed.
+    pub more_approvals: u32,
+    /// Roles whose holders' approvals count.
+    pub roles: Vec<String>,
+    /// People in the policy who could still approve.
+    pub eligible: Vec<String>,
+}
+
+/// Where a packet's release in one lane stands.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusView {
+    /// drafting | awaiting_approval | held | approved | released.
+    pub state: String,
+    /// Packet.
+    pub packet: String,
+    /// Lane.
+    pub lane: String,
+    /// The current manifest, if any.
+    pub manifest: Option<ManifestView>,
+    /// Approvals of the current manifest.
+    pub approvals: Vec<ApprovalView>,
+    /// What is still missing.
+    pub missing: Option<MissingView>,
+    /// Approvals on superseded manifests: stale, they count for nothing.
+    pub stale: Vec<ApprovalView>,
+    /// Holds on the current manifest, with their causes.
+    pub holds: Vec<HoldView>,
+    /// Where the bundle was released, if it was.
+    pub released_to: Option<String>,
+}
+
+/// The trust policy as it stands.
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyView {
+    /// Digest of the signed payload.
+    pub digest: String,
+    /// The policy.
+    pub policy: countersign_release::Policy,
+}
+
+/// What `verify` concluded.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    /// Always true (a refusal is an error).
+    pub ok: bool,
+    /// Manifest digest.
+    pub manifest: String,
+    /// Packet id and title.
+    pub packet: String,
+    /// Title.
+    pub title: String,
+    /// Revision.
+    pub revision: String,
+    /// Lane.
+    pub lane: String,
+    /// Audience.
+    pub audience: String,
+    /// Manifest version.
+    pub version: u64,
+    /// Every signer: printed name, role, time, meaning.
+    pub signers: Vec<countersign_release::verify::Signer>,
+    /// Residual objections bound.
+    pub residual_objections: usize,
+    /// Evidence items bound.
+    pub evidence: usize,
+}

@@ -89,6 +89,49 @@ pub enum ApiError {
     /// The two passphrases typed differ.
     #[error("the passphrases do not match")]
     PassphraseMismatch,
+    /// An agent tried an act reserved for people.
+    #[error(transparent)]
+    Agent(#[from] countersign_core::authority::AgentRefused),
+    /// No trust policy yet.
+    #[error(
+        "this workspace has no trust policy yet; run `countersign policy init --admin IDENTITY`"
+    )]
+    NoPolicy,
+    /// A lane id that is not in the policy.
+    #[error("lane `{0}` is not in the trust policy; add it with `countersign policy lane add`")]
+    UnknownLane(String),
+    /// A lane id that is not acceptable.
+    #[error(
+        "`{0}` is not a valid lane id (use 1–64 of a-z, 0-9, '-', '_' and '.', starting with a letter or digit)"
+    )]
+    BadLaneId(String),
+    /// Open blocking objections prevent drafting.
+    #[error("drafting is refused while blocking objections are open:\n{}", .0.join("\n"))]
+    BlockedByObjections(Vec<String>),
+    /// The identity is not in the current trust policy, or is not allowed this act by it.
+    #[error("{0}")]
+    NotPermitted(String),
+    /// The manifest cannot take approvals or be released now.
+    #[error("{0}")]
+    ManifestState(String),
+    /// The release is held.
+    #[error("the release is held:\n{}\ndraft a new manifest with `countersign manifest draft`", .0.join("\n"))]
+    Held(Vec<String>),
+    /// A reason is required (rejecting).
+    #[error("a reason is required to reject (--reason)")]
+    ReasonRequired,
+    /// A number out of its range.
+    #[error("{0}")]
+    OutOfRange(String),
+    /// The bundle was refused by the verifier.
+    #[error("verification failed ({code}): {refusal}", code = .0.code(), refusal = .0)]
+    Verify(countersign_release::verify::Refusal),
+    /// A payload could not be canonicalized or parsed.
+    #[error("canonical JSON: {0}")]
+    Jcs(#[from] countersign_signing::jcs::JcsError),
+    /// A stored envelope is malformed.
+    #[error("envelope: {0}")]
+    Dsse(#[from] countersign_signing::dsse::DsseError),
     /// The directory must be empty for this.
     #[error("{0} is not empty; choose an empty directory")]
     NotEmpty(PathBuf),
@@ -99,7 +142,16 @@ impl ApiError {
     pub fn class(&self) -> ErrorClass {
         use ErrorClass::*;
         match self {
-            ApiError::Ledger(_) | ApiError::NoChange(_) | ApiError::ThreadAlready(_) => Refused,
+            ApiError::Ledger(_)
+            | ApiError::NoChange(_)
+            | ApiError::ThreadAlready(_)
+            | ApiError::Agent(_)
+            | ApiError::BlockedByObjections(_)
+            | ApiError::NotPermitted(_)
+            | ApiError::ManifestState(_)
+            | ApiError::Held(_)
+            | ApiError::Verify(_) => Refused,
+            ApiError::Jcs(_) | ApiError::Dsse(_) => Internal,
             ApiError::Store(StoreError::Busy | StoreError::Corrupt(_) | StoreError::Sqlite(_)) => {
                 Internal
             }
@@ -155,6 +207,19 @@ impl ApiError {
             ApiError::PassphraseUnavailable(_) => "passphrase_unavailable",
             ApiError::PassphraseMismatch => "passphrase_mismatch",
             ApiError::NotEmpty(_) => "not_empty",
+            ApiError::Agent(_) => "agent_refused",
+            ApiError::NoPolicy => "no_policy",
+            ApiError::UnknownLane(_) => "unknown_lane",
+            ApiError::BadLaneId(_) => "bad_lane_id",
+            ApiError::BlockedByObjections(_) => "blocking_objections_open",
+            ApiError::NotPermitted(_) => "not_permitted",
+            ApiError::ManifestState(_) => "manifest_state",
+            ApiError::Held(_) => "held",
+            ApiError::ReasonRequired => "reason_required",
+            ApiError::OutOfRange(_) => "out_of_range",
+            ApiError::Verify(r) => r.code(),
+            ApiError::Jcs(_) => "canonical_json",
+            ApiError::Dsse(_) => "envelope",
         }
     }
 }

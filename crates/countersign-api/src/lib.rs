@@ -12,6 +12,7 @@ pub mod demo;
 pub mod dto;
 mod error;
 mod packets;
+mod release;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -29,9 +30,11 @@ use serde::Serialize;
 pub use countersign_core::ledger::{LedgerAction, ObjectionStatus};
 pub use countersign_core::model::{IdentityKind, Role};
 pub use countersign_core::{Clock, FixedClock, Timestamp, text::MAX_CONTENT_BYTES};
+pub use countersign_release::{Meaning, Policy};
 pub use countersign_signing::{KdfParams, Passphrase as Secret};
 pub use dto::*;
 pub use error::{ApiError, ErrorClass, Result};
+pub use release::{MAX_EVIDENCE_BYTES, validate_lane_id, verify_files};
 
 /// A cryptographically secure random source.
 pub trait Random: RngCore + CryptoRng + Send {}
@@ -113,6 +116,11 @@ impl Deps {
             kdf: KdfParams::DEFAULT,
         })
     }
+}
+
+/// The system clock's reading.
+pub fn now() -> Timestamp {
+    SystemClock.now()
 }
 
 /// Parse an RFC 3339 time given by a user.

@@ -126,24 +126,33 @@ impl Workspace {
         let key = self.unlock(&author)?;
         let created_at = self.clock.now();
         let message = message.trim().to_owned();
-        let parents: Vec<_> = head.into_iter().map(|h| h.id).collect();
-        let revision = Revision {
-            id: revision_id(
-                &packet,
-                &content_digest,
-                &parents,
-                &author.id,
+        // The head is read again inside the write transaction: another process may have revised
+        // the packet since it was read above, and the new revision's parent must be the head it
+        // actually lands on (and its content must still differ from that head's).
+        let revision = self.store.write(|tx| -> Result<Revision> {
+            let head = tx.reader().head(&packet)?;
+            if let Some(h) = &head
+                && h.content_digest == content_digest
+            {
+                return Err(ApiError::NoChange(h.id.to_string()));
+            }
+            let parents: Vec<_> = head.into_iter().map(|h| h.id).collect();
+            let revision = Revision {
+                id: revision_id(
+                    &packet,
+                    &content_digest,
+                    &parents,
+                    &author.id,
+                    created_at,
+                    &message,
+                ),
+                packet: packet.clone(),
+                content_digest,
+                parents,
+                author: author.id.clone(),
+                message,
                 created_at,
-                &message,
-            ),
-            packet: packet.clone(),
-            content_digest,
-            parents,
-            author: author.id.clone(),
-            message,
-            created_at,
-        };
-        self.store.write(|tx| -> Result<()> {
+            };
             tx.insert_blob(&revision.content_digest, &content)?;
             let number = tx.insert_revision(&revision)?;
             reanchor_packet(tx, &packet, &revision, &content)?;
@@ -160,7 +169,7 @@ impl Workspace {
                 "revision.created",
                 &payload,
             )?;
-            Ok(())
+            Ok(revision)
         })?;
         self.revision_view(&revision)
     }

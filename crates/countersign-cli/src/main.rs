@@ -43,6 +43,46 @@ enum Command {
     /// Objections and the objection ledger.
     #[command(subcommand)]
     Objection(ObjectionCmd),
+    /// Evidence from source systems, each by digest.
+    #[command(subcommand)]
+    Evidence(EvidenceCmd),
+    /// The trust policy: identities, lanes, thresholds, revocations.
+    #[command(subcommand)]
+    Policy(PolicyCmd),
+    /// Release manifests and their approvals.
+    #[command(subcommand)]
+    Manifest(ManifestCmd),
+    /// Release the approved manifest's bundle into its lane's outbox.
+    Release {
+        /// Packet id or prefix.
+        packet: String,
+        /// The lane.
+        #[arg(long)]
+        lane: String,
+        /// Who releases (default: the lane's release owner).
+        #[arg(long = "as")]
+        as_: Option<String>,
+    },
+    /// Verify a release bundle offline (needs no workspace).
+    Verify {
+        /// The bundle file.
+        bundle: PathBuf,
+        /// The lane it is presented to.
+        #[arg(long)]
+        lane: String,
+        /// The trusted policy file (from `policy export`).
+        #[arg(long)]
+        policy: PathBuf,
+        /// The packet content, to check it is exactly the released revision.
+        #[arg(long)]
+        content: Option<PathBuf>,
+        /// A folder that keeps the highest versions seen (rollback protection).
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// The verifier's clock (RFC 3339); default: now.
+        #[arg(long)]
+        now: Option<String>,
+    },
     /// Verify the audit chain and the workspace file's integrity.
     Check,
     /// Build the demo workspace (an outage disclosure packet) in an empty directory.
@@ -110,6 +150,136 @@ enum PacketCmd {
     },
     /// Every packet.
     List,
+}
+
+#[derive(Subcommand, Debug)]
+enum EvidenceCmd {
+    /// Import an evidence file; re-adding a changed file records a new digest.
+    Add {
+        /// Packet id or prefix.
+        packet: String,
+        /// Source system (incident timeline, case management, entitlement, contract guidance, …).
+        #[arg(long)]
+        source: String,
+        /// The file.
+        #[arg(long)]
+        file: PathBuf,
+        /// Title (default: the file's name).
+        #[arg(long)]
+        title: Option<String>,
+        /// Who imports it (default: the packet owner).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// A packet's evidence with its history.
+    List {
+        /// Packet id or prefix.
+        packet: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum PolicyCmd {
+    /// Issue the first trust policy, signed by the admin.
+    Init {
+        /// The admin identity (a human with the admin role).
+        #[arg(long)]
+        admin: String,
+    },
+    /// Lanes.
+    #[command(subcommand)]
+    Lane(LaneCmd),
+    /// Revoke an identity's keys (a new policy version).
+    Revoke {
+        /// The identity.
+        identity: String,
+        /// The admin.
+        #[arg(long)]
+        by: String,
+    },
+    /// The policy as it stands.
+    Show,
+    /// Write the signed policy to a file, for verifiers.
+    Export {
+        /// Where.
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum LaneCmd {
+    /// Add or change a lane (a new policy version).
+    Add {
+        /// Lane id.
+        lane: String,
+        /// The audience scope, in words.
+        #[arg(long)]
+        audience: String,
+        /// The release owner.
+        #[arg(long)]
+        owner: String,
+        /// A role whose holders' approvals count (repeatable).
+        #[arg(long = "require-role", required = true)]
+        require_roles: Vec<String>,
+        /// Distinct human approvers needed.
+        #[arg(long)]
+        threshold: u32,
+        /// Let approvals survive whitespace/punctuation-only revisions.
+        #[arg(long)]
+        carry_over_trivial: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ManifestCmd {
+    /// Draft the next manifest for the packet's head revision.
+    Draft {
+        /// Packet id or prefix.
+        packet: String,
+        /// The lane.
+        #[arg(long)]
+        lane: String,
+        /// Days until it expires.
+        #[arg(long, default_value_t = 14)]
+        expires_in_days: u32,
+        /// Who drafts and signs it (default: the packet owner).
+        #[arg(long = "as")]
+        as_: Option<String>,
+    },
+    /// Sign a decision on a manifest.
+    Approve {
+        /// Manifest digest or prefix.
+        manifest: String,
+        /// The signer.
+        #[arg(long = "as")]
+        as_: String,
+        /// approve, reject (with --reason) or reviewed.
+        #[arg(long, value_enum, default_value_t = MeaningArg::Approve)]
+        meaning: MeaningArg,
+        /// Why (required to reject).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Exactly what a manifest binds.
+    Show {
+        /// Manifest digest or prefix.
+        manifest: String,
+    },
+    /// Approvals present, missing and stale; holds and their causes.
+    Status {
+        /// Packet id or prefix.
+        packet: String,
+        /// The lane.
+        #[arg(long)]
+        lane: String,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum MeaningArg {
+    Approve,
+    Reject,
+    Reviewed,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -267,6 +437,122 @@ fn run(cli: &Cli, out: &mut print::Out) -> Result<(), ApiError> {
                 .unwrap_or_else(|_| countersign_api::demo::DEMO_PASSPHRASE.to_owned());
             let summary = countersign_api::demo::build(&dir, deps()?, &passphrase)?;
             out.demo(&summary);
+        }
+        Command::Verify {
+            bundle,
+            lane,
+            policy,
+            content,
+            state,
+            now,
+        } => {
+            let now = match now {
+                Some(t) => countersign_api::parse_time(t)?,
+                None => countersign_api::now(),
+            };
+            let report = countersign_api::verify_files(
+                bundle,
+                lane,
+                policy,
+                content.as_deref(),
+                state.as_deref(),
+                now,
+            )?;
+            out.verified(&report);
+        }
+        Command::Release { packet, lane, as_ } => {
+            let path = open(&dir)?.release(packet, lane, as_.as_deref())?;
+            out.path(&path);
+        }
+        Command::Evidence(cmd) => {
+            let mut ws = open(&dir)?;
+            match cmd {
+                EvidenceCmd::Add {
+                    packet,
+                    source,
+                    file,
+                    title,
+                    by,
+                } => {
+                    let e =
+                        ws.evidence_add(packet, source, title.as_deref(), file, by.as_deref())?;
+                    if !e.changed {
+                        eprintln!(
+                            "note: unchanged; {} already records this file ({})",
+                            e.title, e.digest
+                        );
+                    }
+                    out.created(&e.id);
+                }
+                EvidenceCmd::List { packet } => out.evidence(&ws.evidence_list(packet)?),
+            }
+        }
+        Command::Policy(cmd) => {
+            let mut ws = open(&dir)?;
+            match cmd {
+                PolicyCmd::Init { admin } => out.policy(&ws.policy_init(admin)?),
+                PolicyCmd::Lane(LaneCmd::Add {
+                    lane,
+                    audience,
+                    owner,
+                    require_roles,
+                    threshold,
+                    carry_over_trivial,
+                }) => {
+                    let roles = require_roles
+                        .iter()
+                        .map(|r| r.parse())
+                        .collect::<Result<Vec<_>, _>>()?;
+                    out.policy(&ws.policy_lane_add(
+                        lane,
+                        audience,
+                        owner,
+                        &roles,
+                        *threshold,
+                        *carry_over_trivial,
+                    )?);
+                }
+                PolicyCmd::Revoke { identity, by } => out.policy(&ws.policy_revoke(identity, by)?),
+                PolicyCmd::Show => out.policy(&ws.policy_show()?),
+                PolicyCmd::Export { file } => {
+                    ws.policy_export(file)?;
+                    out.path(file);
+                }
+            }
+        }
+        Command::Manifest(cmd) => {
+            let mut ws = open(&dir)?;
+            match cmd {
+                ManifestCmd::Draft {
+                    packet,
+                    lane,
+                    expires_in_days,
+                    as_,
+                } => {
+                    out.created(
+                        &ws.manifest_draft(packet, lane, *expires_in_days, as_.as_deref())?
+                            .digest,
+                    );
+                }
+                ManifestCmd::Approve {
+                    manifest,
+                    as_,
+                    meaning,
+                    reason,
+                } => {
+                    let meaning = match meaning {
+                        MeaningArg::Approve => countersign_api::Meaning::Approve,
+                        MeaningArg::Reject => countersign_api::Meaning::Reject,
+                        MeaningArg::Reviewed => countersign_api::Meaning::Reviewed,
+                    };
+                    let a = ws.manifest_approve(manifest, as_, meaning, reason.as_deref())?;
+                    out.approval(&a);
+                }
+                ManifestCmd::Show { manifest } => out.manifest(&ws.manifest_show(manifest)?),
+                ManifestCmd::Status { packet, lane } => {
+                    out.status(&ws.manifest_status(packet, lane)?)
+                }
+            }
         }
         Command::Check => {
             let report = open(&dir)?.check()?;

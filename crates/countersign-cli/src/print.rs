@@ -2,8 +2,9 @@
 
 use countersign_api::demo::DemoSummary;
 use countersign_api::{
-    ApiError, CheckReport, IdentityView, ObjectionStatus, ObjectionView, PacketView,
-    RevisionContent, RevisionView, ThreadView, short,
+    ApiError, ApprovalView, CheckReport, EvidenceView, IdentityView, ManifestView, ObjectionStatus,
+    ObjectionView, PacketView, PolicyView, RevisionContent, RevisionView, StatusView, ThreadView,
+    VerifyReport, short,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -274,6 +275,290 @@ impl Out {
             "Every demo identity's passphrase is \"{}\" (set COUNTERSIGN_PASSPHRASE to use it).",
             s.passphrase
         );
+    }
+
+    pub fn path(&self, p: &std::path::Path) {
+        if self.json {
+            print_json(&json!({ "path": p.display().to_string() }));
+        } else {
+            say!("{}", p.display());
+        }
+    }
+
+    pub fn evidence(&self, list: &[EvidenceView]) {
+        if self.json {
+            return print_json(&list);
+        }
+        if list.is_empty() {
+            say!(
+                "No evidence. Import some with `countersign evidence add PACKET --source SOURCE --file PATH`."
+            );
+        }
+        for e in list {
+            say!(
+                "{}  {} — {}  {}  (captured {})",
+                short(&e.id),
+                e.source,
+                e.title,
+                e.digest,
+                e.captured_at
+            );
+            for v in e.history.iter().rev().skip(1) {
+                say!(
+                    "      earlier: v{} {} ({}, {})",
+                    v.number,
+                    v.digest,
+                    v.captured_at,
+                    v.added_by_name
+                );
+            }
+        }
+    }
+
+    pub fn policy(&self, p: &PolicyView) {
+        if self.json {
+            return print_json(p);
+        }
+        let pol = &p.policy;
+        let name = |id: &str| {
+            pol.identity(id)
+                .map_or_else(|| short(id).to_owned(), |i| i.name.clone())
+        };
+        say!("trust policy v{}  {}", pol.version, p.digest);
+        say!(
+            "  issued {}, expires {}, admin {}",
+            pol.issued_at,
+            pol.expires_at,
+            name(&pol.admin)
+        );
+        say!("  identities:");
+        for i in &pol.identities {
+            let roles: Vec<_> = i.roles.iter().map(|r| r.as_str()).collect();
+            let revoked = if i.keys.iter().all(|k| k.revoked_at.is_some()) {
+                "  REVOKED"
+            } else {
+                ""
+            };
+            say!(
+                "    {}  {:<22} {:<6} {}{revoked}",
+                short(&i.id),
+                i.name,
+                i.kind.as_str(),
+                roles.join(", ")
+            );
+        }
+        if pol.lanes.is_empty() {
+            say!("  lanes: none yet (add one with `countersign policy lane add`)");
+        }
+        for l in &pol.lanes {
+            let roles: Vec<_> = l.required_roles.iter().map(|r| r.as_str()).collect();
+            say!("  lane {}: \"{}\"", l.id, l.audience);
+            say!(
+                "    owner {}; {} distinct approver(s) holding {}{}",
+                name(&l.owner),
+                l.threshold,
+                roles.join(" or "),
+                if l.carry_over_trivial {
+                    "; approvals carry over trivial changes"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+
+    pub fn approval(&self, a: &ApprovalView) {
+        if self.json {
+            return print_json(a);
+        }
+        say!(
+            "{} signed manifest v{} as {}: {} at {}",
+            a.name,
+            a.manifest_version,
+            a.role,
+            a.meaning,
+            a.signed_at
+        );
+    }
+
+    pub fn manifest(&self, m: &ManifestView) {
+        if self.json {
+            return print_json(m);
+        }
+        let man = &m.manifest;
+        let name = |id: &str| {
+            m.names
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| short(id).to_owned())
+        };
+        say!("manifest v{}  {}", man.version, m.digest);
+        say!(
+            "  packet     {} ({})",
+            man.packet.title,
+            short(&man.packet.id)
+        );
+        say!("  revision   {}", man.revision.id);
+        say!("  content    {}", man.revision.content_digest);
+        say!("  lane       {}: \"{}\"", man.lane.id, man.lane.audience);
+        say!("  policy     v{} {}", man.policy.version, man.policy.digest);
+        say!("  owner      {}", name(&man.release_owner));
+        let roles: Vec<_> = man
+            .required_signers
+            .roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect();
+        say!(
+            "  signers    the owner and {} distinct approver(s) holding {}",
+            man.required_signers.threshold,
+            roles.join(" or ")
+        );
+        say!(
+            "  drafted    {}, expires {}",
+            man.created_at,
+            man.expires_at
+        );
+        if let Some(prev) = &man.previous_revision {
+            say!("  changed    from {} ({:?} change)", prev.id, prev.change);
+        }
+        say!(
+            "  residual disagreement ({}):",
+            man.residual_objections.len()
+        );
+        for r in &man.residual_objections {
+            say!(
+                "    {}  \"{}\"  accepted by {} at {}",
+                short(&r.id),
+                one_line(&r.quote, 60),
+                name(&r.accepted_by),
+                r.accepted_at
+            );
+        }
+        say!("  outdated anchors ({}):", man.outdated_anchors.len());
+        for a in &man.outdated_anchors {
+            say!(
+                "    {} {}  \"{}\"",
+                a.kind,
+                short(&a.id),
+                one_line(&a.quote, 60)
+            );
+        }
+        say!("  evidence ({}):", man.evidence.len());
+        for e in &man.evidence {
+            say!(
+                "    {} — {}  {}  (captured {})",
+                e.source,
+                e.title,
+                e.digest,
+                e.captured_at
+            );
+        }
+    }
+
+    pub fn status(&self, st: &StatusView) {
+        if self.json {
+            return print_json(st);
+        }
+        say!("state: {}", st.state);
+        let Some(m) = &st.manifest else {
+            say!(
+                "No manifest for lane {} yet. Draft one with `countersign manifest draft PACKET --lane {}`.",
+                st.lane,
+                st.lane
+            );
+            return;
+        };
+        say!(
+            "manifest v{} {} for revision {}",
+            m.manifest.version,
+            m.digest,
+            m.manifest.revision.id
+        );
+        if let Some(path) = &st.released_to {
+            say!("released to {path}");
+        }
+        say!("approvals ({}):", st.approvals.len());
+        for a in &st.approvals {
+            let why = a
+                .reason
+                .as_deref()
+                .map(|r| format!(" — {r}"))
+                .unwrap_or_default();
+            say!(
+                "  {} ({}): {} at {}{why}",
+                a.name,
+                a.role,
+                a.meaning,
+                a.signed_at
+            );
+        }
+        if let Some(miss) = &st.missing {
+            if let Some(owner) = &miss.owner {
+                say!("missing: the release owner, {owner}");
+            }
+            if miss.more_approvals > 0 {
+                say!(
+                    "missing: {} more approval(s) from: {}",
+                    miss.more_approvals,
+                    miss.eligible.join(", ")
+                );
+            }
+        }
+        if !st.stale.is_empty() {
+            say!(
+                "stale approvals on superseded manifests ({}):",
+                st.stale.len()
+            );
+            for a in &st.stale {
+                say!(
+                    "  {} on v{}: {} at {}",
+                    a.name,
+                    a.manifest_version,
+                    a.meaning,
+                    a.signed_at
+                );
+            }
+        }
+        if !st.holds.is_empty() {
+            say!("holds ({}):", st.holds.len());
+            for h in &st.holds {
+                let who = match (&h.actor_name, h.at) {
+                    (Some(n), Some(at)) => format!(" (by {n} at {at})"),
+                    _ => String::new(),
+                };
+                let flag = if h.holding { "HELD" } else { "note" };
+                say!("  {flag}: {}{who}", h.description);
+            }
+        }
+    }
+
+    pub fn verified(&self, r: &VerifyReport) {
+        if self.json {
+            return print_json(r);
+        }
+        say!("VERIFIED: \"{}\" revision {}", r.title, r.revision);
+        say!(
+            "  lane {} (\"{}\"), manifest v{} {}",
+            r.lane,
+            r.audience,
+            r.version,
+            r.manifest
+        );
+        say!(
+            "  {} residual objection(s) and {} evidence item(s) bound",
+            r.residual_objections,
+            r.evidence
+        );
+        for s in &r.signers {
+            say!(
+                "  signed by {} ({}) at {}: {}",
+                s.name,
+                s.role,
+                s.signed_at,
+                s.meaning.as_str()
+            );
+        }
     }
 
     pub fn error(&self, e: &ApiError) {

@@ -15,6 +15,9 @@ fn bench_reanchor(c: &mut Criterion) {
     group.bench_function("reanchor_all_10k_anchors_1MiB", |b| {
         b.iter(|| reanchor_all(black_box(&w.anchors), black_box(&w.new)))
     });
+    group.bench_function("reanchor_all_10k_anchors_1MiB_unchanged", |b| {
+        b.iter(|| reanchor_all(black_box(&w.anchors), black_box(&w.old)))
+    });
     group.bench_function("reanchor_single_1MiB", |b| {
         b.iter(|| reanchor(black_box(&w.anchors[0]), black_box(&w.new)))
     });

@@ -9,7 +9,7 @@
 //! # Re-anchoring
 //!
 //! When a new revision is made every anchor is re-anchored onto the new text ([`reanchor`],
-//! or [`reanchor_all`] for many anchors at once — same results, one pass over the text):
+//! or [`reanchor_all`] for many anchors at once — same results, a pass or two over the text):
 //!
 //! 1. **Exact.** The candidates are all occurrences of the quote (overlapping ones included).
 //!    The best has the highest *context score*: the number of chars of the anchor's prefix that
@@ -22,15 +22,17 @@
 //!    either when shorter) are looked for; an empty prefix (suffix) means the quote was at the
 //!    start (end) of the text, and then that side must be at the start (end) of the new text.
 //!    The text between such a left and right context is accepted as the new wording when it is
-//!    non-empty, between 0.5× and 1.5× the quote's length, and within a char-level Levenshtein
-//!    distance of `max(2, quote_chars / 4)` of the quote. Context is required on both sides.
-//!    The best such place has the highest context score, then the smallest distance, then is
-//!    nearest the old start, then earliest.
+//!    non-empty (not only whitespace, unless the quote is), between 0.5× and 1.5× the quote's
+//!    length, and within a char-level Levenshtein distance of `max(2, quote_chars / 4)` (at most
+//!    256) of the quote. Context is required on both sides. The best such place has the
+//!    highest context score, then the smallest distance, then is nearest the old start, then
+//!    earliest.
 //! 3. Otherwise the anchor is [`Resolution::Outdated`].
 //!
 //! The fuzzy search is bounded so that pathological text cannot make it slow: it examines at
-//! most a few thousand (left context, right context) pairs and computes the edit distance for
-//! at most a few dozen of the best of them.
+//! most 16,384 (left context, right context) pairs, in text order, and computes the edit
+//! distance for at most 32 of the best of them (fewer for long quotes); quotes longer than
+//! 16,384 chars are only ever matched exactly.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -50,6 +52,10 @@ const MAX_FUZZY_PAIRS_EXAMINED: usize = 16_384;
 const MAX_DISTANCE_EVALS: usize = 32;
 /// Dynamic-programming cells allowed per fuzzy anchor (the first evaluation always runs).
 const DISTANCE_CELL_BUDGET: usize = 8_000_000;
+/// Longer quotes are only ever matched exactly.
+const MAX_FUZZY_QUOTE_CHARS: usize = 16_384;
+/// The most edits a fuzzy match tolerates, however long the quote.
+const MAX_FUZZY_EDITS: usize = 256;
 /// Block size of the char-offset checkpoint table.
 const BLOCK: usize = 64;
 
@@ -144,36 +150,35 @@ pub fn reanchor(anchor: &Anchor, text: &str) -> Resolution {
     if anchor.quote.is_empty() {
         return Resolution::Outdated;
     }
+    let index = CharIndex::new(text);
     let hits = find_overlapping(text, &anchor.quote);
     if !hits.is_empty() {
-        let index = CharIndex::new(text);
         return choose_exact(anchor, text, &hits, &index);
     }
-    let left = match left_key(&anchor.prefix) {
-        None => vec![0],
-        Some(key) => find_overlapping(text, key)
-            .into_iter()
-            .map(|p| p + key.len())
-            .collect(),
-    };
-    let right = match right_key(&anchor.suffix) {
-        None => vec![text.len()],
-        Some(key) => find_overlapping(text, key),
-    };
-    if left.is_empty() || right.is_empty() {
-        return Resolution::Outdated;
-    }
-    let index = CharIndex::new(text);
-    choose_fuzzy(anchor, text, &left, &right, &index)
+    let left = left_key(&anchor.prefix).map(|k| find_overlapping(text, k));
+    let right = right_key(&anchor.suffix).map(|k| find_overlapping(text, k));
+    fuzzy_from_keys(anchor, text, left.as_deref(), right.as_deref(), &index)
 }
 
 /// Re-anchor many anchors onto one text. Same results as calling [`reanchor`] for each, but
 /// fast for many anchors on a large text.
 ///
-/// All distinct quotes are found in a single Aho–Corasick pass over the text (overlapping
-/// matches), char offsets come from one checkpoint table built in one pass, and only the
-/// anchors whose quote no longer occurs take a second pass, for their context.
+/// All distinct quotes are found in a single pass over the text (overlapping matches), char
+/// offsets come from one checkpoint table built in one pass, and only the anchors whose quote
+/// no longer occurs take a second pass, for their context. Should that search meet a
+/// pathological text (say, thousands of quotes that each occur a million times), it falls back
+/// to one search per distinct quote, which bounds the memory used.
 pub fn reanchor_all(anchors: &[Anchor], text: &str) -> Vec<Resolution> {
+    let budget = SEARCH_WORK_BUDGET.saturating_add(text.len().saturating_mul(4));
+    reanchor_all_within(anchors, text, budget)
+}
+
+/// Work (verifications plus recorded matches) one multi-pattern search may do before falling
+/// back to searching pattern by pattern, on top of 4 units per byte of text.
+const SEARCH_WORK_BUDGET: usize = 1 << 24;
+
+/// [`reanchor_all`] with an explicit multi-pattern search budget.
+fn reanchor_all_within(anchors: &[Anchor], text: &str, budget: usize) -> Vec<Resolution> {
     if anchors.is_empty() {
         return Vec::new();
     }
@@ -186,18 +191,37 @@ pub fn reanchor_all(anchors: &[Anchor], text: &str) -> Vec<Resolution> {
         .iter()
         .map(|a| (!a.quote.is_empty()).then(|| intern_dedup(&mut quotes, &mut quote_ids, &a.quote)))
         .collect();
-    let quote_hits = find_all_overlapping(text, &quotes);
 
     let mut out = vec![Resolution::Outdated; anchors.len()];
     let mut fuzzy: Vec<usize> = Vec::new();
-    for (i, (anchor, pattern)) in anchors.iter().zip(&pattern_of).enumerate() {
-        let Some(hits) = pattern.and_then(|p| quote_hits.get(p)) else {
-            continue;
-        };
+    let mut resolve = |i: usize, hits: &[usize]| {
         if hits.is_empty() {
             fuzzy.push(i);
         } else {
-            out[i] = choose_exact(anchor, text, hits, &index);
+            out[i] = choose_exact(&anchors[i], text, hits, &index);
+        }
+    };
+    match find_all_overlapping(text, &quotes, budget) {
+        Some(quote_hits) => {
+            for (i, pattern) in pattern_of.iter().enumerate() {
+                if let Some(hits) = pattern.and_then(|p| quote_hits.get(p)) {
+                    resolve(i, hits);
+                }
+            }
+        }
+        None => {
+            let mut anchors_of: Vec<Vec<usize>> = vec![Vec::new(); quotes.len()];
+            for (i, pattern) in pattern_of.iter().enumerate() {
+                if let Some(list) = pattern.and_then(|p| anchors_of.get_mut(p)) {
+                    list.push(i);
+                }
+            }
+            for (quote, list) in quotes.iter().zip(&anchors_of) {
+                let hits = find_overlapping(text, quote);
+                for &i in list {
+                    resolve(i, &hits);
+                }
+            }
         }
     }
     if fuzzy.is_empty() {
@@ -216,20 +240,21 @@ pub fn reanchor_all(anchors: &[Anchor], text: &str) -> Vec<Resolution> {
             (i, l, r)
         })
         .collect();
-    let key_hits = find_all_overlapping(text, &keys);
-    let hits_of = |k: usize| key_hits.get(k).map(Vec::as_slice).unwrap_or(&[]);
-
-    for (i, l, r) in fuzzy_keys {
-        let left: Vec<usize> = match l {
-            None => vec![0],
-            Some(k) => hits_of(k).iter().map(|p| p + keys[k].len()).collect(),
-        };
-        let right: Vec<usize> = match r {
-            None => vec![text.len()],
-            Some(k) => hits_of(k).to_vec(),
-        };
-        if !left.is_empty() && !right.is_empty() {
-            out[i] = choose_fuzzy(&anchors[i], text, &left, &right, &index);
+    match find_all_overlapping(text, &keys, budget) {
+        Some(key_hits) => {
+            let hits_of =
+                |k: Option<usize>| k.map(|k| key_hits.get(k).map_or(&[][..], Vec::as_slice));
+            for (i, l, r) in fuzzy_keys {
+                out[i] = fuzzy_from_keys(&anchors[i], text, hits_of(l), hits_of(r), &index);
+            }
+        }
+        None => {
+            for (i, l, r) in fuzzy_keys {
+                let hits_of = |k: Option<usize>| k.map(|k| find_overlapping(text, keys[k]));
+                let (left, right) = (hits_of(l), hits_of(r));
+                out[i] =
+                    fuzzy_from_keys(&anchors[i], text, left.as_deref(), right.as_deref(), &index);
+            }
         }
     }
     out
@@ -273,9 +298,10 @@ pub fn char_ranges_to_bytes(text: &str, ranges: &[Range<usize>]) -> Vec<Option<R
         .collect()
 }
 
-/// The char offset of every byte offset in `byte_offsets` (each clamped to the text and
-/// counted up to the char it falls in), computed with one checkpoint table rather than by
-/// counting from the start each time.
+/// The char offset of every byte offset in `byte_offsets`: the number of chars that start
+/// before it (so a byte offset inside a char gives the offset of the char after it; offsets
+/// past the end give the text's length in chars). Computed with one checkpoint table built in
+/// one pass, rather than by counting from the start each time.
 pub fn byte_offsets_to_chars(text: &str, byte_offsets: &[usize]) -> Vec<usize> {
     let index = CharIndex::new(text);
     byte_offsets.iter().map(|&b| index.char_at(b)).collect()
@@ -306,7 +332,14 @@ fn find_overlapping(text: &str, needle: &str) -> Vec<usize> {
     let finder = memmem::Finder::new(needle.as_bytes());
     let hay = text.as_bytes();
     let mut pos = 0;
-    while let Some(i) = hay.get(pos..).and_then(|rest| finder.find(rest)) {
+    while let Some(rest) = hay.get(pos..) {
+        // In repetitive text the next occurrence is often right there: check before searching.
+        let found = if rest.starts_with(needle.as_bytes()) {
+            Some(0)
+        } else {
+            finder.find(rest)
+        };
+        let Some(i) = found else { break };
         hits.push(pos + i);
         // Any later occurrence starts on a later char boundary; skipping one byte is enough.
         pos += i + 1;
@@ -315,12 +348,15 @@ fn find_overlapping(text: &str, needle: &str) -> Vec<usize> {
 }
 
 /// For each pattern, every byte offset at which it occurs (overlapping occurrences included),
-/// ascending: the same as [`find_overlapping`] per pattern, in one pass over the text.
+/// ascending: the same as [`find_overlapping`] per pattern, in one pass over the text. `None`
+/// when that would take more than `budget` units of work (a verification or a match each).
 ///
-/// Patterns of at least 16 bytes are found by a hashed scan of their first 16 bytes, patterns
-/// of 8 to 15 bytes by a hashed scan of their first 8 bytes (both in the same pass), and the
-/// shorter ones (rare: a word or two) by one Aho–Corasick automaton.
-fn find_all_overlapping(text: &str, patterns: &[&str]) -> Vec<Vec<usize>> {
+/// Patterns of at least 16 bytes are found by one hashed scan of their first 16 bytes,
+/// patterns of 8 to 15 bytes by one hashed scan of their first 8 bytes, and the shorter ones
+/// (rare: a word or two) by one Aho–Corasick automaton. (An automaton for all patterns works
+/// too, but building it for 10,000 quotes costs more than a whole hashed scan.)
+fn find_all_overlapping(text: &str, patterns: &[&str], budget: usize) -> Option<Vec<Vec<usize>>> {
+    let mut budget = budget;
     let mut hits = vec![Vec::new(); patterns.len()];
     let mut short: Vec<usize> = Vec::new();
     let mut narrow: Vec<usize> = Vec::new();
@@ -335,7 +371,10 @@ fn find_all_overlapping(text: &str, patterns: &[&str]) -> Vec<Vec<usize>> {
     }
     for (ids, width) in [(narrow, NARROW_KEY), (wide, WIDE_KEY)] {
         if !ids.is_empty() {
-            KeyScanner::new(patterns, &ids, width).scan(text.as_bytes(), patterns, &mut hits);
+            let scanner = KeyScanner::new(patterns, &ids, width);
+            if !scanner.scan(text.as_bytes(), patterns, &mut hits, &mut budget) {
+                return None;
+            }
         }
     }
     if !short.is_empty() {
@@ -346,6 +385,7 @@ fn find_all_overlapping(text: &str, patterns: &[&str]) -> Vec<Vec<usize>> {
         {
             Ok(ac) => {
                 for m in ac.find_overlapping_iter(text) {
+                    budget = budget.checked_sub(1)?;
                     if let Some(h) = short
                         .get(m.pattern().as_usize())
                         .and_then(|&p| hits.get_mut(p))
@@ -367,7 +407,7 @@ fn find_all_overlapping(text: &str, patterns: &[&str]) -> Vec<Vec<usize>> {
         h.sort_unstable();
         h.dedup();
     }
-    hits
+    Some(hits)
 }
 
 /// Key length of the hashed scan for patterns of 8 to 15 bytes.
@@ -462,7 +502,14 @@ impl KeyScanner {
     }
 
     /// Record every occurrence of this scanner's patterns in `bytes`.
-    fn scan(&self, bytes: &[u8], patterns: &[&str], hits: &mut [Vec<usize>]) {
+    /// Returns false, with `hits` incomplete, when `budget` runs out.
+    fn scan(
+        &self,
+        bytes: &[u8],
+        patterns: &[&str],
+        hits: &mut [Vec<usize>],
+        budget: &mut usize,
+    ) -> bool {
         let width = self.width;
         for (i, window) in bytes.windows(width).enumerate() {
             let first = u64::from_le_bytes(window[..8].try_into().unwrap_or_default());
@@ -473,10 +520,13 @@ impl KeyScanner {
             };
             let key = (first, second);
             let f = (hash_key(key, HASH_FILTER) >> self.filter_shift) as usize;
-            if self.filter[f >> 6] & (1 << (f & 63)) != 0 {
-                self.probe(key, bytes, i, patterns, hits);
+            if self.filter[f >> 6] & (1 << (f & 63)) != 0
+                && !self.probe(key, bytes, i, patterns, hits, budget)
+            {
+                return false;
             }
         }
+        true
     }
 
     /// Record the patterns whose key is `key` that occur at byte `i`.
@@ -488,7 +538,8 @@ impl KeyScanner {
         i: usize,
         patterns: &[&str],
         hits: &mut [Vec<usize>],
-    ) {
+        budget: &mut usize,
+    ) -> bool {
         let mask = self.table.len() - 1;
         let mut slot = (hash_key(key, HASH_TABLE) >> self.table_shift) as usize;
         while let Some(&(k, s, e)) = self.table[slot]
@@ -498,14 +549,19 @@ impl KeyScanner {
             if k == key {
                 let rest = bytes.get(i..).unwrap_or(&[]);
                 for &(_, p) in self.entries.get(s..e).unwrap_or(&[]) {
+                    let Some(left) = budget.checked_sub(1) else {
+                        return false;
+                    };
+                    *budget = left;
                     if rest.starts_with(patterns[p].as_bytes()) {
                         hits[p].push(i);
                     }
                 }
-                return;
+                return true;
             }
             slot = (slot + 1) & mask;
         }
+        true
     }
 }
 
@@ -540,9 +596,10 @@ fn choose_exact(anchor: &Anchor, text: &str, hits: &[usize], index: &CharIndex<'
         start: Option<usize>,
     }
     let qlen = anchor.quote.len();
+    let context = Context::of(anchor);
     let mut best: Option<Best> = None;
     for &b0 in hits {
-        let score = context_score(anchor, text, b0, b0 + qlen);
+        let score = context.score(text.as_bytes(), b0, b0 + qlen);
         match &mut best {
             None => {
                 best = Some(Best {
@@ -586,6 +643,29 @@ fn choose_exact(anchor: &Anchor, text: &str, hits: &[usize], index: &CharIndex<'
     }
 }
 
+/// Fuzzy re-anchoring, given the byte offsets at which the anchor's left and right context keys
+/// occur (`None` for a side whose context is empty: that side is the start or end of the text).
+fn fuzzy_from_keys(
+    anchor: &Anchor,
+    text: &str,
+    left_key_hits: Option<&[usize]>,
+    right_key_hits: Option<&[usize]>,
+    index: &CharIndex<'_>,
+) -> Resolution {
+    let start_of_text = [0];
+    let end_of_text = [text.len()];
+    // Gaps start where a left key ends.
+    let (left, shift) = match (left_key(&anchor.prefix), left_key_hits) {
+        (Some(key), Some(hits)) => (hits, key.len()),
+        _ => (&start_of_text[..], 0),
+    };
+    let right = right_key_hits.unwrap_or(&end_of_text);
+    if left.is_empty() || right.is_empty() {
+        return Resolution::Outdated;
+    }
+    choose_fuzzy(anchor, text, left, shift, right, index)
+}
+
 /// A possible fuzzy match: the gap between a left and a right context.
 #[derive(Debug, Clone, Copy)]
 struct Gap {
@@ -596,21 +676,22 @@ struct Gap {
     distance_to_old: usize,
 }
 
-/// Pick the best fuzzy match, given where left contexts end (`left`) and where right contexts
-/// start (`right`), both byte offsets, ascending.
+/// Pick the best fuzzy match, given where left contexts end (`left`, each plus `shift`) and
+/// where right contexts start (`right`), both byte offsets, ascending.
 fn choose_fuzzy(
     anchor: &Anchor,
     text: &str,
     left: &[usize],
+    shift: usize,
     right: &[usize],
     index: &CharIndex<'_>,
 ) -> Resolution {
     let quote: Vec<char> = anchor.quote.chars().collect();
     let qc = quote.len();
-    if qc == 0 {
+    if qc == 0 || qc > MAX_FUZZY_QUOTE_CHARS {
         return Resolution::Outdated;
     }
-    let max_dist = (qc / 4).max(2);
+    let max_dist = (qc / 4).clamp(2, MAX_FUZZY_EDITS);
     let min_chars = qc.saturating_sub(max_dist).max(qc.div_ceil(2)).max(1);
     let max_chars = (qc + max_dist).min(qc.saturating_mul(3) / 2);
     if min_chars > max_chars {
@@ -619,13 +700,18 @@ fn choose_fuzzy(
     let quote_has_content = !anchor.quote.trim().is_empty();
     let max_bytes = max_chars.saturating_mul(4);
 
+    let context = Context::of(anchor);
     let mut gaps: Vec<Gap> = Vec::new();
     let mut examined = 0usize;
+    let mut from = 0usize;
     'outer: for &b0 in left {
+        let b0 = b0.saturating_add(shift);
         // A char is 1 to 4 bytes: this window holds every gap of an acceptable char length.
         let lo = b0.saturating_add(min_chars);
         let hi = b0.saturating_add(max_bytes);
-        let from = right.partition_point(|&r| r < lo);
+        // `left` is ascending, so the window only moves forward.
+        let rest = right.get(from..).unwrap_or(&[]);
+        from += rest.partition_point(|&r| r < lo);
         for &b1 in right.get(from..).unwrap_or(&[]) {
             if b1 > hi {
                 break;
@@ -634,32 +720,24 @@ fn choose_fuzzy(
             if examined > MAX_FUZZY_PAIRS_EXAMINED {
                 break 'outer;
             }
-            let Some(gap) = text.get(b0..b1) else {
-                continue;
-            };
-            let chars = gap.chars().count();
+            let start = index.char_at(b0);
+            let chars = index.char_at(b1).saturating_sub(start);
             if chars < min_chars || chars > max_chars {
                 continue;
             }
-            if quote_has_content && gap.trim().is_empty() {
-                continue;
-            }
-            let score = context_score(anchor, text, b0, b1);
+            let score = context.score(text.as_bytes(), b0, b1);
+            let distance_to_old = start.abs_diff(anchor.start);
             gaps.push(Gap {
                 b0,
                 b1,
                 score,
-                start: 0,
-                distance_to_old: 0,
+                start,
+                distance_to_old,
             });
         }
     }
     if gaps.is_empty() {
         return Resolution::Outdated;
-    }
-    for g in &mut gaps {
-        g.start = index.char_at(g.b0);
-        g.distance_to_old = g.start.abs_diff(anchor.start);
     }
     gaps.sort_unstable_by(|a, b| {
         b.score
@@ -677,6 +755,10 @@ fn choose_fuzzy(
         if best.is_some_and(|(b, _)| g.score < b.score) {
             break; // sorted by score: nothing later can win
         }
+        let gap = text.get(g.b0..g.b1).unwrap_or("");
+        if quote_has_content && gap.trim().is_empty() {
+            continue;
+        }
         if n > 0 {
             if cells > budget {
                 break;
@@ -684,7 +766,7 @@ fn choose_fuzzy(
             budget -= cells;
         }
         buf.clear();
-        buf.extend(text.get(g.b0..g.b1).unwrap_or("").chars());
+        buf.extend(gap.chars());
         if let Some(d) = bounded_levenshtein(&quote, &buf, max_dist) {
             // Same score: the smaller distance wins; on equal distance the earlier-sorted one.
             if best.is_none_or(|(_, bd)| d < bd) {
@@ -704,28 +786,129 @@ fn choose_fuzzy(
     }
 }
 
-/// The context score of the candidate `text[b0..b1]`: chars of the anchor's prefix that stand
-/// immediately before it plus chars of its suffix that stand immediately after it, each side
-/// counting at most [`CONTEXT_CHARS`].
-fn context_score(anchor: &Anchor, text: &str, b0: usize, b1: usize) -> usize {
-    let before = text.get(..b0).unwrap_or("");
-    let after = text.get(b1..).unwrap_or("");
-    let left = anchor
-        .prefix
-        .chars()
+/// Most bytes [`CONTEXT_CHARS`] chars can take.
+const CONTEXT_BYTES: usize = CONTEXT_CHARS * 4;
+
+/// An anchor's context, cut to [`CONTEXT_CHARS`] chars a side, for scoring candidates.
+#[derive(Debug, Clone, Copy)]
+struct Context<'a> {
+    /// The last [`CONTEXT_CHARS`] chars of the prefix.
+    before: &'a [u8],
+    /// The first [`CONTEXT_CHARS`] chars of the suffix.
+    after: &'a [u8],
+    /// `before_leads[k]`: chars starting in `before[..k]`.
+    before_leads: [u8; CONTEXT_BYTES + 1],
+    /// `after_leads[k]`: chars starting in `after[..k]`.
+    after_leads: [u8; CONTEXT_BYTES + 1],
+}
+
+impl<'a> Context<'a> {
+    fn of(anchor: &'a Anchor) -> Self {
+        let p = &anchor.prefix;
+        let from = p
+            .char_indices()
+            .rev()
+            .take(CONTEXT_CHARS)
+            .last()
+            .map_or(p.len(), |(i, _)| i);
+        let s = &anchor.suffix;
+        let to = s
+            .char_indices()
+            .nth(CONTEXT_CHARS)
+            .map_or(s.len(), |(i, _)| i);
+        let before = p.as_bytes().get(from..).unwrap_or(&[]);
+        let after = s.as_bytes().get(..to).unwrap_or(&[]);
+        let leads = |bytes: &[u8]| {
+            let mut table = [0u8; CONTEXT_BYTES + 1];
+            let mut n = 0u8;
+            for (k, &b) in bytes.iter().enumerate().take(CONTEXT_BYTES) {
+                n += u8::from(!is_continuation(b));
+                table[k + 1] = n;
+            }
+            table
+        };
+        Self {
+            before,
+            after,
+            before_leads: leads(before),
+            after_leads: leads(after),
+        }
+    }
+
+    /// The context score of the candidate `text[b0..b1]`: chars of the prefix that stand
+    /// immediately before it plus chars of the suffix that stand immediately after it, each
+    /// side counting at most [`CONTEXT_CHARS`].
+    ///
+    /// Compared byte-wise: the common byte suffix (prefix) ends (starts) on a char boundary, a
+    /// char is wholly common exactly when its lead byte is in the common part (a lead byte
+    /// never equals a continuation byte), so counting lead bytes counts common chars; on the
+    /// right a trailing partly common char is taken off.
+    #[inline]
+    fn score(&self, text: &[u8], b0: usize, b1: usize) -> usize {
+        let before = text.get(..b0).unwrap_or(&[]);
+        let after = text.get(b1..).unwrap_or(&[]);
+        let n = common_suffix(self.before, before);
+        let lead =
+            |t: &[u8; CONTEXT_BYTES + 1], k: usize| usize::from(t.get(k).copied().unwrap_or(0));
+        let left = lead(&self.before_leads, self.before.len())
+            - lead(&self.before_leads, self.before.len() - n);
+        let m = common_prefix(self.after, after);
+        let mut right = lead(&self.after_leads, m);
+        if self.after.get(m).is_some_and(|&b| is_continuation(b)) {
+            right -= 1;
+        }
+        left + right
+    }
+}
+
+/// Eight bytes of `b` from `at` (`at + 8 <= b.len()`), little-endian.
+#[inline]
+fn word_at(b: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    if let Some(src) = b.get(at..at + 8) {
+        w.copy_from_slice(src);
+    }
+    u64::from_le_bytes(w)
+}
+
+/// Length of the longest common prefix of `a` and `b`, compared 8 bytes at a time.
+#[inline]
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 8 <= n {
+        let x = word_at(a, i) ^ word_at(b, i);
+        if x != 0 {
+            return i + (x.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + a[i..n]
+        .iter()
+        .zip(&b[i..n])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// Length of the longest common suffix of `a` and `b`, compared 8 bytes at a time.
+#[inline]
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
+    let mut i = 0;
+    while i + 8 <= n {
+        let x = word_at(a, n - i - 8) ^ word_at(b, n - i - 8);
+        if x != 0 {
+            return i + (x.leading_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + a[..n - i]
+        .iter()
         .rev()
-        .zip(before.chars().rev())
-        .take(CONTEXT_CHARS)
-        .take_while(|(a, b)| a == b)
-        .count();
-    let right = anchor
-        .suffix
-        .chars()
-        .zip(after.chars())
-        .take(CONTEXT_CHARS)
-        .take_while(|(a, b)| a == b)
-        .count();
-    left + right
+        .zip(b[..n - i].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// Char-level Levenshtein distance of `a` and `b` if it is at most `k` (banded, with early
@@ -794,9 +977,24 @@ fn make_anchor(text: &str, b0: usize, b1: usize, start: usize) -> Anchor {
     }
 }
 
-/// Number of chars that start in `bytes` (UTF-8 bytes that are not continuation bytes).
+/// Number of chars that start in `bytes` (UTF-8 bytes that are not continuation bytes),
+/// counted eight bytes at a time.
 fn count_chars(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut words = bytes.chunks_exact(8);
+    let mut continuation = 0usize;
+    for w in &mut words {
+        let w = u64::from_le_bytes(w.try_into().unwrap_or_default());
+        // Bit 7 set and bit 6 clear: a continuation byte.
+        continuation += (w & !(w << 1) & HIGH).count_ones() as usize;
+    }
+    let rest = words.remainder();
+    bytes.len() - continuation - rest.iter().filter(|&&b| is_continuation(b)).count()
+}
+
+/// Whether `b` is a UTF-8 continuation byte (`0b10xx_xxxx`).
+fn is_continuation(b: u8) -> bool {
+    (b as i8) < -0x40
 }
 
 fn floor_char_boundary(text: &str, mut i: usize) -> usize {
@@ -890,6 +1088,16 @@ mod tests {
             assert_eq!(index.char_at(b), text[..b].chars().count());
         }
         assert_eq!(index.char_at(usize::MAX), text.chars().count());
+        let bytes = text.as_bytes();
+        for from in 0..40 {
+            for to in from..bytes.len().min(from + 90) {
+                let naive = bytes[from..to]
+                    .iter()
+                    .filter(|&&b| !is_continuation(b))
+                    .count();
+                assert_eq!(count_chars(&bytes[from..to]), naive, "{from}..{to}");
+            }
+        }
     }
 
     #[test]
@@ -906,10 +1114,125 @@ mod tests {
     fn overlapping_search_matches_multi_pattern_search() {
         let text = "aaaa abab ééé aaa";
         let patterns = ["aa", "aba", "éé", "a", "zz"];
-        let all = find_all_overlapping(text, &patterns);
+        let all = find_all_overlapping(text, &patterns, usize::MAX).unwrap();
+        assert_eq!(find_all_overlapping(text, &patterns, 3), None);
         for (p, hits) in patterns.iter().zip(all) {
             assert_eq!(hits, find_overlapping(text, p), "{p}");
         }
         assert_eq!(find_overlapping(text, "aa"), vec![0, 1, 2, 17, 18]);
+    }
+
+    #[test]
+    fn long_patterns_sharing_keys_are_all_found() {
+        let text = "abcdefgh".repeat(20) + "abcdefghX" + &"é".repeat(30);
+        let patterns = [
+            "abcdefghab",
+            "abcdefghabcdefghabc",
+            "bcdefgha",
+            "abcdefghabcdefghX",
+            "abcdefghabcdefgX",
+            "hXééé",
+            "éééééééééé",
+            "abcdefgh",
+            "abcdefghabcdefgh",
+            "abcdefghabcdefgh",
+        ];
+        let all = find_all_overlapping(&text, &patterns, usize::MAX).unwrap();
+        for (p, hits) in patterns.iter().zip(&all) {
+            assert_eq!(hits, &find_overlapping(&text, p), "{p}");
+        }
+        assert!(all[1].len() > 10 && all[6].len() == 21 && all[3].len() == 1);
+        assert_eq!(find_all_overlapping(&text, &patterns, 50), None);
+    }
+
+    #[test]
+    fn fallback_without_budget_gives_the_same_results() {
+        let old = "Alpha beta gamma. Alpha beta delta. The committee shall meet. ".repeat(3);
+        let anchors: Vec<Anchor> = (0..old.len())
+            .step_by(7)
+            .map(|b| anchor_at_bytes(&old, b..b + 23))
+            .chain([Anchor {
+                quote: "Alpha".into(),
+                prefix: String::new(),
+                suffix: String::new(),
+                start: 99,
+                end: 3,
+            }])
+            .collect();
+        let new = old
+            .replace("committee shall", "committee will")
+            .replace("gamma", "Gamma");
+        let expected: Vec<Resolution> = anchors.iter().map(|a| reanchor(a, &new)).collect();
+        assert!(
+            expected
+                .iter()
+                .any(|r| matches!(r, Resolution::Anchored { exact: false, .. }))
+        );
+        assert!(expected.iter().any(|r| matches!(r, Resolution::Outdated)));
+        for budget in [0, 1, 10, 100, usize::MAX] {
+            assert_eq!(
+                reanchor_all_within(&anchors, &new, budget),
+                expected,
+                "budget {budget}"
+            );
+        }
+    }
+
+    fn reference_score(anchor: &Anchor, text: &str, b0: usize, b1: usize) -> usize {
+        let left = anchor
+            .prefix
+            .chars()
+            .rev()
+            .zip(text[..b0].chars().rev())
+            .take(CONTEXT_CHARS)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let right = anchor
+            .suffix
+            .chars()
+            .zip(text[b1..].chars())
+            .take(CONTEXT_CHARS)
+            .take_while(|(a, b)| a == b)
+            .count();
+        left + right
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn bytewise_context_score_counts_common_chars(
+            text in "[aé😀©b]{0,50}",
+            prefix in "[aé😀©b]{0,40}",
+            suffix in "[aé😀©b]{0,40}",
+            at in 0usize..60,
+            len in 0usize..5,
+        ) {
+            let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+            let b0 = bounds[at % bounds.len()];
+            let b1 = bounds[(at % bounds.len() + len).min(bounds.len() - 1)];
+            let anchor = Anchor { quote: text[b0..b1].to_owned(), prefix, suffix, start: 0, end: 0 };
+            let with_context = format!("{}{}{}", anchor.prefix, anchor.quote, anchor.suffix);
+            for (t, s, e) in [(text.as_str(), b0, b1), (with_context.as_str(), anchor.prefix.len(), anchor.prefix.len() + anchor.quote.len())] {
+                proptest::prop_assert_eq!(
+                    Context::of(&anchor).score(t.as_bytes(), s, e),
+                    reference_score(&anchor, t, s, e)
+                );
+            }
+        }
+
+        #[test]
+        fn multi_pattern_search_is_exact(
+            text in "[ab é😀]{0,120}",
+            picks in proptest::collection::vec((0usize..200, 0usize..40), 0..12),
+        ) {
+            let patterns: Vec<String> = picks
+                .iter()
+                .map(|&(at, len)| text.chars().skip(at % 60).take(len).collect())
+                .collect();
+            let refs: Vec<&str> = patterns.iter().map(String::as_str).collect();
+            let all = find_all_overlapping(&text, &refs, usize::MAX).unwrap();
+            for (p, hits) in refs.iter().zip(&all) {
+                proptest::prop_assert_eq!(hits, &find_overlapping(&text, p));
+            }
+        }
     }
 }

@@ -61,6 +61,19 @@ impl fmt::Display for Digest {
     }
 }
 
+impl schemars::JsonSchema for Digest {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Digest".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^sha256:[0-9a-f]{64}$",
+            "description": "A SHA-256 digest: `sha256:` and 64 lowercase hex characters"
+        })
+    }
+}
+
 impl TryFrom<String> for Digest {
     type Error = BadDigest;
     fn try_from(s: String) -> Result<Self, Self::Error> {

@@ -14,6 +14,7 @@
 
 pub mod anchor;
 pub mod audit;
+pub mod authority;
 pub mod digest;
 pub mod ledger;
 pub mod model;

@@ -23,7 +23,19 @@ pub fn object_id(random: [u8; 16]) -> String {
 }
 
 /// What an identity may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// Drafts packet wording.
@@ -89,7 +101,7 @@ impl FromStr for Role {
 
 /// Whether an identity is a person or an automated agent. Agents may propose; they never
 /// approve, accept residual disagreement, or release.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IdentityKind {
     /// A person.

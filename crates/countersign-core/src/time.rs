@@ -64,6 +64,19 @@ impl fmt::Display for Timestamp {
     }
 }
 
+impl schemars::JsonSchema for Timestamp {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Timestamp".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "format": "date-time",
+            "description": "RFC 3339 UTC time with milliseconds, e.g. 2026-11-21T10:23:35.123Z"
+        })
+    }
+}
+
 impl TryFrom<String> for Timestamp {
     type Error = BadTimestamp;
     fn try_from(s: String) -> Result<Self, Self::Error> {

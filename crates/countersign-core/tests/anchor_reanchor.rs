@@ -12,7 +12,7 @@ const TERMS: &str = "# Terms\n\n\
 
 /// The text an anchor points at, via its char offsets.
 fn text_at<'t>(text: &'t str, anchor: &Anchor) -> &'t str {
-    let bytes = char_ranges_to_bytes(text, &[anchor.start..anchor.end]);
+    let bytes = char_ranges_to_bytes(text, std::slice::from_ref(&(anchor.start..anchor.end)));
     let range = bytes[0]
         .clone()
         .expect("anchor offsets lie inside the text");
@@ -235,7 +235,10 @@ fn anchor_at_bytes_matches_anchor_quote_and_never_splits_chars() {
         (a.quote.as_str(), a.start, a.end),
         ("", text.chars().count(), text.chars().count())
     );
-    assert_eq!(anchor_at_bytes(text, 5..2).quote, "");
+    assert_eq!(
+        anchor_at_bytes(text, std::ops::Range { start: 5, end: 2 }).quote,
+        ""
+    );
 }
 
 #[test]
@@ -316,7 +319,18 @@ fn occurrences_count_overlaps_and_out_of_range_is_an_error() {
 #[test]
 fn char_ranges_to_bytes_in_input_order() {
     let text = "aé😀中b";
-    let got = char_ranges_to_bytes(text, &[3..5, 0..1, 1..3, 5..5, 4..6, 3..2, 0..0]);
+    let got = char_ranges_to_bytes(
+        text,
+        &[
+            3..5,
+            0..1,
+            1..3,
+            5..5,
+            4..6,
+            std::ops::Range { start: 3, end: 2 },
+            0..0,
+        ],
+    );
     assert_eq!(
         got,
         vec![

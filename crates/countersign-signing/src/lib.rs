@@ -11,8 +11,14 @@
 //!
 //! Randomness is always passed in by the caller; nothing in this crate reaches
 //! for a global RNG, so tests can be deterministic with a seeded RNG.
+//!
+//! Signed documents are [DSSE envelopes](dsse) over payloads in
+//! [canonical JSON](jcs) (RFC 8785, integers only).
 
 #![warn(missing_docs)]
+
+pub mod dsse;
+pub mod jcs;
 
 use std::fmt;
 

@@ -10,6 +10,7 @@
 
 mod migrations;
 mod queries;
+mod release_queries;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -18,6 +19,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
 pub use migrations::{GUARD_TRIGGERS, MIGRATIONS, SCHEMA_VERSION};
 pub use queries::*;
+pub use release_queries::*;
 
 /// The database file's name inside a workspace directory.
 pub const DB_FILE: &str = "countersign.db";
@@ -190,6 +192,22 @@ impl Store {
     /// Read access. Each query sees a consistent snapshot of its own.
     pub fn read(&self) -> Reader<'_> {
         Reader(&self.conn)
+    }
+
+    /// Run `f` in one read transaction: every read it makes through this store sees the same
+    /// snapshot, whatever other processes commit meanwhile (`check` reads the chain and its
+    /// recorded head this way, so a concurrent writer is not mistaken for a cut chain).
+    pub fn snapshot<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce() -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(StoreError::from)?;
+        let out = f()?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(out)
     }
 
     /// Run SQLite's own integrity and foreign-key checks and confirm the guard triggers are in

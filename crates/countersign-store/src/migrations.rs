@@ -146,6 +146,92 @@ BEGIN SELECT RAISE(ABORT, 'revision content is immutable'); END;
 CREATE TRIGGER blobs_immutable_delete BEFORE DELETE ON blobs
 BEGIN SELECT RAISE(ABORT, 'revision content is never deleted'); END;
 "#,
+    // 2: evidence, the trust policy, release manifests, approvals, holds and releases.
+    r#"
+CREATE TABLE files (
+    digest  TEXT PRIMARY KEY,
+    bytes   BLOB NOT NULL
+) STRICT;
+
+CREATE TABLE evidence (
+    id          TEXT PRIMARY KEY,
+    packet      TEXT NOT NULL REFERENCES packets (id),
+    source      TEXT NOT NULL,
+    title       TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    UNIQUE (packet, source, title)
+) STRICT;
+
+CREATE TABLE evidence_versions (
+    evidence     TEXT NOT NULL REFERENCES evidence (id),
+    number       INTEGER NOT NULL,
+    digest       TEXT NOT NULL REFERENCES files (digest),
+    file_name    TEXT NOT NULL,
+    size         INTEGER NOT NULL,
+    captured_at  TEXT NOT NULL,
+    added_by     TEXT NOT NULL REFERENCES identities (id),
+    PRIMARY KEY (evidence, number)
+) STRICT;
+
+CREATE TABLE policies (
+    version     INTEGER PRIMARY KEY,
+    digest      TEXT NOT NULL UNIQUE,
+    envelope    TEXT NOT NULL,
+    issued_at   TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE manifests (
+    digest      TEXT PRIMARY KEY,
+    packet      TEXT NOT NULL REFERENCES packets (id),
+    lane        TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    revision    TEXT NOT NULL REFERENCES revisions (id),
+    envelope    TEXT NOT NULL,
+    drafted_by  TEXT NOT NULL REFERENCES identities (id),
+    created_at  TEXT NOT NULL,
+    UNIQUE (packet, lane, version)
+) STRICT;
+
+CREATE TABLE approvals (
+    manifest   TEXT NOT NULL REFERENCES manifests (digest),
+    signer     TEXT NOT NULL REFERENCES identities (id),
+    meaning    TEXT NOT NULL CHECK (meaning IN ('approve', 'reject', 'reviewed')),
+    envelope   TEXT NOT NULL,
+    signed_at  TEXT NOT NULL,
+    PRIMARY KEY (manifest, signer)
+) STRICT;
+
+CREATE TABLE holds (
+    manifest    TEXT NOT NULL REFERENCES manifests (digest),
+    kind        TEXT NOT NULL,
+    cause       TEXT NOT NULL,
+    holding     INTEGER NOT NULL CHECK (holding IN (0, 1)),
+    actor       TEXT REFERENCES identities (id),
+    at          TEXT NOT NULL,
+    PRIMARY KEY (manifest, cause)
+) STRICT;
+
+CREATE TABLE releases (
+    manifest  TEXT PRIMARY KEY REFERENCES manifests (digest),
+    path      TEXT NOT NULL,
+    bundle    TEXT NOT NULL,
+    actor     TEXT NOT NULL REFERENCES identities (id),
+    at        TEXT NOT NULL
+) STRICT;
+
+CREATE INDEX manifests_by_packet ON manifests (packet, lane, version);
+
+CREATE TRIGGER manifests_immutable_update BEFORE UPDATE ON manifests
+BEGIN SELECT RAISE(ABORT, 'manifests are immutable'); END;
+CREATE TRIGGER manifests_immutable_delete BEFORE DELETE ON manifests
+BEGIN SELECT RAISE(ABORT, 'superseded manifests are never deleted'); END;
+CREATE TRIGGER policies_immutable_update BEFORE UPDATE ON policies
+BEGIN SELECT RAISE(ABORT, 'policy versions are immutable'); END;
+CREATE TRIGGER policies_immutable_delete BEFORE DELETE ON policies
+BEGIN SELECT RAISE(ABORT, 'policy versions are never deleted'); END;
+CREATE TRIGGER holds_append_only_delete BEFORE DELETE ON holds
+BEGIN SELECT RAISE(ABORT, 'the blocked-release ledger is append-only'); END;
+"#,
 ];
 
 /// The schema version this build writes.
@@ -159,6 +245,11 @@ pub const GUARD_TRIGGERS: &[&str] = &[
     "revisions_immutable_delete",
     "blobs_immutable_update",
     "blobs_immutable_delete",
+    "manifests_immutable_update",
+    "manifests_immutable_delete",
+    "policies_immutable_update",
+    "policies_immutable_delete",
+    "holds_append_only_delete",
 ];
 
 #[cfg(test)]
@@ -168,7 +259,10 @@ mod tests {
 
     /// The SHA-256 of every shipped migration. A shipped migration is never edited: append a new
     /// one instead, and pin its digest here.
-    const PINNED: &[&str] = &["5a2bb2231c4b12a67fb0352c4b2631161ee27f2cd0123acf5160890c5a0e260d"];
+    const PINNED: &[&str] = &[
+        "5a2bb2231c4b12a67fb0352c4b2631161ee27f2cd0123acf5160890c5a0e260d",
+        "383c4cc4931d2b26b451aa534d28c66669b7c89c7c98d1464121554db6e65e0f",
+    ];
 
     #[test]
     fn shipped_migrations_are_never_edited() {

@@ -789,6 +789,13 @@ impl Tx<'_> {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
+        // Never extend a chain whose recorded head is not its last event (events were removed
+        // by hand): the append would overwrite the only evidence of it that `check` has.
+        if self.reader().meta("audit_head")?.as_deref() != last.as_ref().map(|(_, h)| h.as_str()) {
+            return Err(corrupt(
+                "the audit log's recorded head is not its last event (events were removed)",
+            ));
+        }
         let (seq, prev) = match last {
             Some((seq, hash)) => (seq as u64 + 1, Some(digest(&hash)?)),
             None => (1, None),

@@ -1,0 +1,110 @@
+//! `countersign demo`: the outage disclosure packet.
+
+use serde_json::Value;
+
+use crate::common::*;
+
+#[test]
+fn demo_builds_the_outage_packet_with_its_ledger_and_a_sound_audit_chain() {
+    let ws = Ws::empty();
+    let summary = ws.json(["demo"]);
+    let packet = s(&summary["packet"]).to_owned();
+    assert_hex(&packet, 32);
+    assert_eq!(
+        summary["passphrase"], PASSPHRASE,
+        "the demo seals keys with COUNTERSIGN_PASSPHRASE"
+    );
+
+    let log = ws.log(&packet);
+    assert_eq!(log.len(), 3);
+    let numbers: Vec<u64> = log.iter().map(|r| r["number"].as_u64().unwrap()).collect();
+    assert_eq!(numbers, [3, 2, 1]);
+    assert_eq!(log[1]["author_name"], "Chronology Agent");
+
+    let objections = ws.objections(&packet, None);
+    assert_eq!(objections.len(), 3);
+    let with = |status: &str| -> Vec<&Value> {
+        objections
+            .iter()
+            .filter(|o| o["status"] == status)
+            .collect()
+    };
+    let accepted = with("accepted_residual");
+    assert_eq!(accepted.len(), 1);
+    let residual = &accepted[0]["residual"];
+    assert_eq!(residual["accepted_by_name"], "Priya Raman");
+    assert!(
+        s(&residual["rationale"]).contains("Both times stay in the packet"),
+        "{residual}"
+    );
+    assert_eq!(accepted[0]["anchor_state"], "anchored");
+
+    let resolved = with("resolved");
+    assert_eq!(resolved.len(), 1);
+    assert_eq!(
+        resolved[0]["anchor_state"], "outdated",
+        "the reworded claim is gone from the head"
+    );
+    assert_eq!(resolved[0]["position"], Value::Null);
+    assert_eq!(resolved[0]["blocking"], true);
+    // …but on the revision it was raised on, it is anchored.
+    let raised_on = s(&resolved[0]["raised_on"]).to_owned();
+    assert_eq!(raised_on, s(&log[2]["id"]));
+    assert_eq!(
+        ws.objection(&packet, s(&resolved[0]["id"]), Some(&raised_on))["anchor_state"],
+        "anchored"
+    );
+
+    let open = with("open");
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0]["blocking"], false);
+    assert_eq!(open[0]["anchor_state"], "anchored");
+    assert_eq!(with("withdrawn").len(), 0);
+
+    assert_eq!(ws.threads(&packet, None).len(), 3);
+    assert_eq!(array(ws.json(["identity", "list"])).len(), 7);
+    assert_eq!(ws.events(), 22);
+    let check = ws.ok(["check"]);
+    assert!(check.contains("22 events verified"), "{check}");
+
+    // The demo identities' keys open with the passphrase: Priya can write.
+    let priya = array(ws.json(["identity", "list"]))
+        .into_iter()
+        .find(|i| i["name"] == "Priya Raman")
+        .map(|i| s(&i["id"]).to_owned())
+        .unwrap();
+    let head = s(&log[0]["id"]).to_owned();
+    ws.comment(&packet, &head, "Meridian", &priya);
+    assert_eq!(ws.events(), 23);
+}
+
+#[test]
+fn demo_refuses_a_non_empty_directory_and_defaults_its_passphrase() {
+    let ws = Ws::init();
+    let before = ws.snapshot();
+    let err = ws.fails(2, ["demo"]);
+    assert!(
+        err.contains("is not empty") && err.contains("choose an empty directory"),
+        "{err}"
+    );
+    assert_eq!(ws.fails_code(2, ["demo"]), "not_empty");
+    ws.assert_unchanged(&before, "demo into a workspace");
+
+    let stray = Ws::empty();
+    std::fs::write(stray.dir().join("notes.txt"), "keep me").unwrap();
+    stray.fails(2, ["demo"]);
+    let names: Vec<_> = std::fs::read_dir(stray.dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["notes.txt"]);
+
+    // Without COUNTERSIGN_PASSPHRASE the demo uses its documented passphrase.
+    let fresh = Ws::empty();
+    let mut c = fresh.cmd(["--json", "demo"]);
+    c.env_remove("COUNTERSIGN_PASSPHRASE");
+    let (code, out, err) = output(&mut c);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["passphrase"], countersign_api::demo::DEMO_PASSPHRASE);
+}
