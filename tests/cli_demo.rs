@@ -63,9 +63,36 @@ fn demo_builds_the_outage_packet_with_its_ledger_and_a_sound_audit_chain() {
 
     assert_eq!(ws.threads(&packet, None).len(), 3);
     assert_eq!(array(ws.json(["identity", "list"])).len(), 7);
-    assert_eq!(ws.events(), 22);
+    // 22 drafting events, 4 evidence imports, 2 policy versions, 1 manifest, 1 approval.
+    assert_eq!(ws.events(), 30);
     let check = ws.ok(["check"]);
-    assert!(check.contains("22 events verified"), "{check}");
+    assert!(check.contains("30 events verified"), "{check}");
+
+    let evidence = array(ws.json(["evidence", "list", &packet]));
+    assert_eq!(evidence.len(), 3);
+    let timeline = evidence
+        .iter()
+        .find(|e| e["source"] == "incident timeline")
+        .unwrap();
+    assert_eq!(
+        array(timeline["history"].clone()).len(),
+        2,
+        "the refreshed timeline keeps its first digest"
+    );
+
+    let status = ws.json(["manifest", "status", &packet, "--lane", "exec-review"]);
+    assert_eq!(status["state"], "awaiting_approval");
+    assert_eq!(status["missing"]["owner"], "Helen Sato");
+    assert_eq!(array(status["approvals"].clone()).len(), 1);
+    assert_eq!(status["approvals"][0]["name"], "Dana Okafor");
+    let manifest = &status["manifest"]["manifest"];
+    assert_eq!(
+        manifest["revision"]["id"], log[0]["id"],
+        "the manifest binds the head"
+    );
+    assert_eq!(array(manifest["residual_objections"].clone()).len(), 1);
+    assert_eq!(array(manifest["evidence"].clone()).len(), 3);
+    assert!(!array(manifest["outdated_anchors"].clone()).is_empty());
 
     // The demo identities' keys open with the passphrase: Priya can write.
     let priya = array(ws.json(["identity", "list"]))
@@ -75,7 +102,7 @@ fn demo_builds_the_outage_packet_with_its_ledger_and_a_sound_audit_chain() {
         .unwrap();
     let head = s(&log[0]["id"]).to_owned();
     ws.comment(&packet, &head, "Meridian", &priya);
-    assert_eq!(ws.events(), 23);
+    assert_eq!(ws.events(), 31);
 }
 
 #[test]

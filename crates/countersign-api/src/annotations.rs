@@ -255,7 +255,11 @@ impl Workspace {
                 objection.created_at,
                 "objection.raised",
                 &objection,
-            )
+            )?;
+            if objection.blocking {
+                crate::release::refresh_holds(tx, &packet, &author.id, &key, objection.created_at)?;
+            }
+            Ok(())
         })?;
         Ok((objection.id, occurrences))
     }
@@ -320,6 +324,9 @@ impl Workspace {
                     entry: &entry,
                 },
             )?;
+            if o.blocking && to == ObjectionStatus::Open {
+                crate::release::refresh_holds(tx, &o.packet, &actor.id, &key, entry.at)?;
+            }
             Ok(to)
         })
     }

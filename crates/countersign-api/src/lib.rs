@@ -219,6 +219,11 @@ impl Workspace {
         }
     }
 
+    /// The workspace's own id, made at `init`.
+    pub fn workspace_id(&self) -> Result<String> {
+        Ok(self.store.read().meta("workspace_id")?.unwrap_or_default())
+    }
+
     /// The workspace directory.
     pub fn dir(&self) -> &Path {
         &self.dir

@@ -169,6 +169,7 @@ impl Workspace {
                 "revision.created",
                 &payload,
             )?;
+            crate::release::refresh_holds(tx, &packet, &author.id, &key, created_at)?;
             Ok(revision)
         })?;
         self.revision_view(&revision)

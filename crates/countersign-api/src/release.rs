@@ -328,6 +328,23 @@ impl Workspace {
             path: file.to_path_buf(),
             source,
         })?;
+        self.evidence_add_bytes(&packet, &source, &title, &default_title, bytes, by)
+    }
+
+    /// Import evidence given as bytes (see [`Workspace::evidence_add`]).
+    pub fn evidence_add_bytes(
+        &mut self,
+        packet: &str,
+        source: &str,
+        title: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+        by: Option<&str>,
+    ) -> Result<EvidenceView> {
+        let packet = self.packet_id(packet)?;
+        let source = countersign_core::model::validate_name("source", source)?;
+        let title = countersign_core::model::validate_name("title", title)?;
+        let default_title = file_name.to_owned();
         let digest = Digest::of(&bytes);
         let owner = self.store.read().packet(&packet)?.owner;
         let existing = self

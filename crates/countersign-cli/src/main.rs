@@ -430,7 +430,7 @@ fn run(cli: &Cli, out: &mut print::Out) -> Result<(), ApiError> {
     match &cli.command {
         Command::Init => {
             let ws = Workspace::init(&dir, deps()?)?;
-            out.created(&ws.dir().display().to_string());
+            out.created(&ws.workspace_id()?);
         }
         Command::Demo => {
             let passphrase = std::env::var("COUNTERSIGN_PASSPHRASE")

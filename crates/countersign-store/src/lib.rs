@@ -56,7 +56,7 @@ pub enum StoreError {
     #[error("the workspace is busy (another process is writing); try again")]
     Busy,
     /// No row with this id (or id prefix).
-    #[error("no {what} matches `{id}`")]
+    #[error("no {what} matches `{id}`; {}", list_hint(what))]
     NotFound {
         /// What was looked for.
         what: &'static str,
@@ -64,7 +64,7 @@ pub enum StoreError {
         id: String,
     },
     /// Several rows share this id prefix.
-    #[error("`{prefix}` matches {} {what}s ({}); give more characters", candidates.len(), candidates.join(", "))]
+    #[error("`{prefix}` matches more than one {what} ({}); give more characters", candidates.join(", "))]
     Ambiguous {
         /// What was looked for.
         what: &'static str,
@@ -87,6 +87,20 @@ impl From<rusqlite::Error> for StoreError {
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy,
             _ => StoreError::Sqlite(e),
         }
+    }
+}
+
+/// Where to find the ids of a kind of object.
+fn list_hint(what: &str) -> &'static str {
+    match what {
+        "identity" => "list them with `countersign identity list`",
+        "packet" => "list them with `countersign packet list`",
+        "revision" => "list them with `countersign packet log PACKET`",
+        "comment thread" => "list them with `countersign comment list PACKET`",
+        "objection" => "list them with `countersign objection list PACKET`",
+        "evidence item" => "list them with `countersign evidence list PACKET`",
+        "manifest" => "see `countersign manifest status PACKET --lane LANE`",
+        _ => "check the id",
     }
 }
 

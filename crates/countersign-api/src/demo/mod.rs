@@ -15,6 +15,13 @@ use crate::{ApiError, Deps, FixedPassphrase, LedgerAction, Result, Workspace};
 const R1: &str = include_str!("r1.md");
 const R2: &str = include_str!("r2.md");
 const R3: &str = include_str!("r3.md");
+const TIMELINE_V1: &str = include_str!("timeline-v1.csv");
+const TIMELINE_V2: &str = include_str!("timeline-v2.csv");
+const CASES: &str = include_str!("cases.md");
+const CAVEATS: &str = include_str!("caveats.md");
+
+/// The demo's release lane.
+pub const LANE: &str = "exec-review";
 
 /// The passphrase demo identities are sealed with, unless the caller gives another.
 pub const DEMO_PASSPHRASE: &str = "demo";
@@ -35,6 +42,9 @@ const MINUTE: i64 = 60_000;
 /// Build the demo in `dir`, which must be empty or missing. Every identity's key is sealed with
 /// `passphrase`.
 pub fn build(dir: &Path, deps: Deps, passphrase: &str) -> Result<DemoSummary> {
+    if passphrase.is_empty() {
+        return Err(countersign_signing::KeyError::EmptyPassphrase.into());
+    }
     if let Ok(mut entries) = std::fs::read_dir(dir)
         && entries.next().is_some()
     {
@@ -67,14 +77,15 @@ pub fn build(dir: &Path, deps: Deps, passphrase: &str) -> Result<DemoSummary> {
     let jonas = ws
         .identity_add("Jonas Whitfield", &[Role::Reviewer], Human)?
         .id;
-    let helen = ws.identity_add("Helen Sato", &[Role::Approver], Human)?.id;
-    let _admin = ws
+    let helen = ws
+        .identity_add("Helen Sato", &[Role::Approver, Role::ReleaseOwner], Human)?
+        .id;
+    let admin = ws
         .identity_add("Workspace Admin", &[Role::Admin], Human)?
         .id;
     let agent = ws
         .identity_add("Chronology Agent", &[Role::Author], Agent)?
         .id;
-    let _ = helen;
     wait(30);
 
     let packet = ws
@@ -92,6 +103,40 @@ pub fn build(dir: &Path, deps: Deps, passphrase: &str) -> Result<DemoSummary> {
             "First draft from the incident bridge notes",
         )?
         .id;
+    wait(5);
+    let evidence = [
+        (
+            "incident timeline",
+            "EU ledger cluster incident timeline",
+            "timeline.csv",
+            TIMELINE_V1,
+            &marcus,
+        ),
+        (
+            "case management",
+            "Meridian priority cases",
+            "cases.md",
+            CASES,
+            &jonas,
+        ),
+        (
+            "contract guidance",
+            "Enterprise agreement caveats",
+            "caveats.md",
+            CAVEATS,
+            &dana,
+        ),
+    ];
+    for (source, title, file, text, by) in evidence {
+        ws.evidence_add_bytes(
+            &packet,
+            source,
+            title,
+            file,
+            text.as_bytes().to_vec(),
+            Some(by),
+        )?;
+    }
     wait(45);
     let (legal_restored, _) = ws.objection_raise(
         &packet,
@@ -178,7 +223,16 @@ pub fn build(dir: &Path, deps: Deps, passphrase: &str) -> Result<DemoSummary> {
         )?
         .id;
     let _ = r3;
-    wait(30);
+    wait(10);
+    ws.evidence_add_bytes(
+        &packet,
+        "incident timeline",
+        "EU ledger cluster incident timeline",
+        "timeline.csv",
+        TIMELINE_V2.as_bytes().to_vec(),
+        Some(&agent),
+    )?;
+    wait(20);
     ws.objection_move(
         &legal_restored,
         LedgerAction::Resolve,
@@ -194,6 +248,27 @@ pub fn build(dir: &Path, deps: Deps, passphrase: &str) -> Result<DemoSummary> {
             "The incident timeline and the case notes disagree and neither can be corrected after the fact. \
              Both times stay in the packet with their sources; executive review can weigh them.",
         ),
+    )?;
+
+    wait(60);
+
+    ws.policy_init(&admin)?;
+    ws.policy_lane_add(
+        LANE,
+        "Executive customer review intake: internal reviewers only; no customer distribution",
+        &helen,
+        &[Role::Approver, Role::Legal],
+        2,
+        false,
+    )?;
+    wait(30);
+    let manifest = ws.manifest_draft(&packet, LANE, 14, Some(&priya))?.digest;
+    wait(45);
+    ws.manifest_approve(
+        &manifest,
+        &dana,
+        countersign_release::Meaning::Approve,
+        None,
     )?;
 
     Ok(DemoSummary {
