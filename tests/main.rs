@@ -17,5 +17,6 @@ mod cli_identity;
 mod cli_ids;
 mod cli_ledger;
 mod cli_packet;
+mod cli_release;
 mod cli_render;
 mod cli_workspace;

@@ -12,6 +12,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use serde_json::Value;
 use tempfile::TempDir;
 
+mod release;
+pub use release::*;
+
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_countersign");
 

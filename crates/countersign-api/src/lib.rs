@@ -7,6 +7,7 @@
 //! it lands or none of it does.
 
 mod annotations;
+mod app;
 mod check;
 pub mod demo;
 pub mod dto;
@@ -27,6 +28,7 @@ use countersign_store::{IdKind, Store, Tx};
 use rand_core::{CryptoRng, RngCore};
 use serde::Serialize;
 
+pub use app::{ChangeView, PacketState, Redline, WorkspaceInfo};
 pub use countersign_core::ledger::{LedgerAction, ObjectionStatus};
 pub use countersign_core::model::{IdentityKind, Role};
 pub use countersign_core::{Clock, FixedClock, Timestamp, text::MAX_CONTENT_BYTES};

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use countersign_core::anchor;
 use countersign_core::authority::{HumanAct, require_human};
 use countersign_core::ledger::ObjectionStatus;
 use countersign_core::model::{IdentityKind, Role};
@@ -15,7 +14,7 @@ use countersign_release::*;
 use countersign_signing::dsse::{self, Envelope};
 use countersign_signing::jcs;
 use countersign_store::{
-    ApprovalRow, EvidenceVersion, HoldRow, IdKind, ManifestRow, Reader, ReleaseRow, Tx,
+    ApprovalRow, EvidenceVersion, HoldRow, ManifestRow, Reader, ReleaseRow, Tx,
 };
 use serde::Serialize;
 
@@ -492,19 +491,6 @@ impl Workspace {
         let mut roles = roles.to_vec();
         roles.sort();
         roles.dedup();
-        let eligible = policy
-            .identities
-            .iter()
-            .filter(|i| {
-                i.kind == IdentityKind::Human
-                    && (i.id == owner.id || i.roles.iter().any(|r| roles.contains(r)))
-            })
-            .count() as u32;
-        if eligible < threshold {
-            return Err(ApiError::OutOfRange(format!(
-                "a threshold of {threshold} cannot be met: only {eligible} people in the policy hold a required role or own the lane"
-            )));
-        }
         let lane = Lane {
             id: lane.to_owned(),
             audience,
@@ -515,6 +501,24 @@ impl Workspace {
         };
         let admin = policy.admin.clone();
         self.issue_policy(&admin, &format!("lane {} set", lane.id), move |p| {
+            // Counted in the new version: it lists every identity of the workspace now (the
+            // current version lacks those added since it was issued); revoked keys sign nothing.
+            let eligible = p
+                .identities
+                .iter()
+                .filter(|i| {
+                    i.kind == IdentityKind::Human
+                        && i.keys.iter().any(|k| k.revoked_at.is_none())
+                        && (i.id == lane.owner
+                            || i.roles.iter().any(|r| lane.required_roles.contains(r)))
+                })
+                .count() as u32;
+            if eligible < lane.threshold {
+                return Err(ApiError::OutOfRange(format!(
+                    "a threshold of {} cannot be met: only {eligible} people in the policy hold a required role or own the lane",
+                    lane.threshold
+                )));
+            }
             p.lanes.retain(|l| l.id != lane.id);
             p.lanes.push(lane);
             p.lanes.sort_by(|a, b| a.id.cmp(&b.id));
@@ -859,11 +863,22 @@ impl Workspace {
                 m.expires_at
             )));
         }
-        let holding: Vec<String> = live_causes(read, &row)?
+        let mut holding: Vec<String> = live_causes(read, &row)?
             .iter()
             .filter(|c| c.holds())
             .map(|c| format!("  {}", c.describe()))
             .collect();
+        // A recorded hold keeps holding after its cause is gone (the status says `held` and
+        // `release` refuses): signing such a manifest would be an approval that can never count.
+        for h in read.holds(&row.digest)?.into_iter().filter(|h| h.holding) {
+            let line = format!(
+                "  {}",
+                serde_json::from_str::<HoldCause>(&h.cause).map_or(h.kind, |c| c.describe())
+            );
+            if !holding.contains(&line) {
+                holding.push(line);
+            }
+        }
         if !holding.is_empty() {
             return Err(ApiError::Held(holding));
         }
@@ -1228,22 +1243,42 @@ pub fn verify_files(
         }
         _ => None,
     };
-    let verified = verify_bundle(&VerifyInput {
-        bundle: &bundle_bytes,
+    let (report, new_state) = verify_bytes(
+        &bundle_bytes,
         lane,
-        policy: &policy_bytes,
-        content: content_bytes.as_deref(),
-        state: state.as_ref(),
+        &policy_bytes,
+        content_bytes.as_deref(),
+        state.as_ref(),
         now,
-    })
-    .map_err(ApiError::Verify)?;
+    )?;
     if let Some(p) = &state_path {
-        let mut json = serde_json::to_vec_pretty(&verified.state).unwrap_or_default();
+        let mut json = serde_json::to_vec_pretty(&new_state).unwrap_or_default();
         json.push(b'\n');
         write_atomic(p, &json)?;
     }
+    Ok(report)
+}
+
+/// Verify bundle bytes against policy bytes; returns the report and the state to remember.
+pub(crate) fn verify_bytes(
+    bundle: &[u8],
+    lane: &str,
+    policy: &[u8],
+    content: Option<&[u8]>,
+    state: Option<&VerifyState>,
+    now: Timestamp,
+) -> Result<(VerifyReport, VerifyState)> {
+    let verified = verify_bundle(&VerifyInput {
+        bundle,
+        lane,
+        policy,
+        content,
+        state,
+        now,
+    })
+    .map_err(ApiError::Verify)?;
     let m = &verified.manifest;
-    Ok(VerifyReport {
+    let report = VerifyReport {
         ok: true,
         manifest: verified.manifest_digest.to_string(),
         packet: m.packet.id.clone(),
@@ -1255,9 +1290,6 @@ pub fn verify_files(
         signers: verified.signers.clone(),
         residual_objections: m.residual_objections.len(),
         evidence: m.evidence.len(),
-    })
+    };
+    Ok((report, verified.state))
 }
-
-/// Char ranges of a revision's outdated anchors are not needed here; re-export for the UI later.
-#[allow(dead_code)]
-fn _unused(_: &anchor::Anchor, _: IdKind) {}

@@ -18,6 +18,7 @@ pub mod authority;
 pub mod digest;
 pub mod ledger;
 pub mod model;
+pub mod redline;
 pub mod text;
 pub mod time;
 

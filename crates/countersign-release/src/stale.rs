@@ -11,22 +11,11 @@ use crate::types::{ChangeClass, EvidenceRef, Lane, Manifest, PolicyRef};
 
 /// Classify a change of wording: `Trivial` when only whitespace and punctuation differ.
 pub fn classify_change(old: &str, new: &str) -> ChangeClass {
-    let words = |s: &str| -> String {
-        s.chars()
-            .filter(|c| !c.is_whitespace() && !c.is_ascii_punctuation() && !is_unicode_punct(*c))
-            .collect()
-    };
-    if words(old) == words(new) {
+    if countersign_core::redline::is_trivial_change(old, new) {
         ChangeClass::Trivial
     } else {
         ChangeClass::Material
     }
-}
-
-fn is_unicode_punct(c: char) -> bool {
-    matches!(c,
-        '\u{2010}'..='\u{2027}' | '\u{2030}'..='\u{205E}' | '\u{00A1}' | '\u{00A7}' | '\u{00AB}' | '\u{00B6}'
-        | '\u{00B7}' | '\u{00BB}' | '\u{00BF}' | '\u{3001}'..='\u{3003}' | '\u{300C}'..='\u{300F}')
 }
 
 /// Why a manifest's approvals are stale.

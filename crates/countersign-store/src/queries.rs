@@ -515,13 +515,24 @@ impl Reader<'_> {
             .optional()?)
     }
 
+    /// Audit events after `seq`, in order, at most `limit`.
+    pub fn events_after(&self, seq: u64, limit: usize) -> Result<Vec<Event>> {
+        self.events_where(seq, limit)
+    }
+
     /// Every audit event, in order.
     pub fn events(&self) -> Result<Vec<Event>> {
+        self.events_where(0, usize::MAX)
+    }
+
+    fn events_where(&self, after: u64, limit: usize) -> Result<Vec<Event>> {
         let mut stmt = self.prepare(
-            "SELECT seq, actor, at, kind, payload, payload_digest, prev, hash, signature FROM events ORDER BY seq",
+            "SELECT seq, actor, at, kind, payload, payload_digest, prev, hash, signature FROM events
+             WHERE seq > ?1 ORDER BY seq LIMIT ?2",
         )?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let raws = stmt
-            .query_map([], |r| {
+            .query_map(rusqlite::params![after as i64, limit], |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
                     r.get::<_, Option<String>>(1)?,
