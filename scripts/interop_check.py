@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Interoperability check of countersign-signing against independent implementations.
 
-Usage: interop_check.py FIXTURES_DIR RUST_CHECKER [WORK_DIR]
+Usage: interop_check.py [FIXTURES_DIR RUST_CHECKER [WORK_DIR]]
+                        [--bundle BUNDLE --policy POLICY [--countersign BIN]]
 
 FIXTURES_DIR holds what the Rust example `interop_fixtures` wrote:
   envelopes.json  DSSE envelopes with their signers' public keys and PAE bytes
@@ -20,6 +21,25 @@ The other direction: this script signs envelopes with securesystemslib and
 canonicalizes values with rfc8785 into WORK_DIR, then runs
 `RUST_CHECKER --check WORK_DIR` (the same example binary), which verifies them
 with the Rust crate, including negative controls that must be refused.
+
+With --bundle and --policy, a release bundle made by the `countersign` CLI and
+the trusted policy file it exported are checked the same way, with nothing but
+the two files:
+  * the policy envelope verifies with securesystemslib against its admin's key,
+    every keyid is the SHA-256 of its public key, and the bundle carries exactly
+    the policy's payload;
+  * the manifest envelope and every approval envelope verify with
+    securesystemslib using the public keys the policy payload lists; each
+    approval names the manifest by the SHA-256 of its payload bytes, its lane,
+    and the identity holding the key that signed it; the lane's owner approved
+    and the threshold is met;
+  * rfc8785 reproduces every payload (policy, manifest, approvals) byte for byte;
+  * negative controls: a flipped payload bit, a changed payload type, a flipped
+    signature bit, a wrong key under the right keyid, a policy checked against
+    keys that are not its admin's, a non-canonical payload, and a tampered copy
+    of the bundle file must all be refused or told apart;
+  * with --countersign BIN, the CLI's own offline `verify` accepts the bundle and
+    refuses the tampered copy (exit 1, approval_bad_signature).
 
 The last line is `interop: N passed, M failed`; the exit status is non-zero
 if anything failed.
@@ -277,23 +297,276 @@ def check_python_made(rust_checker: str, work: Path) -> None:
     )
 
 
+# --- A real release bundle made by the CLI ------------------------------------------
+
+POLICY_TYPE = "application/vnd.countersign.policy+json; version=1"
+MANIFEST_TYPE = "application/vnd.countersign.manifest+json; version=1"
+APPROVAL_TYPE = "application/vnd.countersign.approval+json; version=1"
+BUNDLE_FORMAT = "countersign.bundle/v1"
+
+Check = tuple[str, bool, str]
+
+
+def sha256_digest(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def payload_of(env_dict: dict) -> bytes:
+    return base64.b64decode(env_dict["payload"], validate=True)
+
+
+def sslib_verifies(env_dict: dict, keys: list[SSlibKey], threshold: int) -> tuple[bool, str]:
+    """True if securesystemslib accepts `threshold` signatures by `keys`."""
+    try:
+        env = Envelope.from_dict(copy.deepcopy(env_dict))
+        accepted = env.verify(keys, threshold)
+    except Exception as e:  # noqa: BLE001 - any refusal is a failure here
+        return False, f"{type(e).__name__}: {e}"
+    return True, f"{len(accepted)} of {len(env_dict['signatures'])} signature(s)"
+
+
+def canonical(name: str, payload: bytes) -> Check:
+    try:
+        theirs = rfc8785.dumps(json.loads(payload))
+    except Exception as e:  # noqa: BLE001
+        return (f"{name}: rfc8785 reproduces the payload bytes", False, f"{type(e).__name__}: {e}")
+    return (
+        f"{name}: rfc8785 reproduces the payload bytes",
+        theirs == payload,
+        f"{len(payload)} bytes" if theirs == payload else f"ours={payload[:120]!r} rfc8785={theirs[:120]!r}",
+    )
+
+
+def bundle_checks(bundle: dict, policy_env: dict) -> list[Check]:
+    """Every positive check of a bundle against its trusted policy, as (name, ok, detail)."""
+    checks: list[Check] = []
+
+    def check(name: str, ok: bool, detail: str = "") -> bool:
+        checks.append((name, bool(ok), detail))
+        return bool(ok)
+
+    # The trusted policy: its keys come from its own payload (it is the trust root).
+    policy_payload = payload_of(policy_env)
+    policy = json.loads(policy_payload)
+    check("policy: payload type", policy_env.get("payloadType") == POLICY_TYPE, policy_env.get("payloadType", ""))
+    checks.append(canonical("policy", policy_payload))
+    keys: dict[str, tuple[dict, dict]] = {}
+    for identity in policy["identities"]:
+        for key in identity["keys"]:
+            keys[key["keyid"]] = (identity, key)
+    bad_ids = [
+        kid for kid, (_, k) in keys.items()
+        if hashlib.sha256(bytes.fromhex(k["public_key"])).hexdigest() != kid
+    ]
+    check(f"policy: every keyid is sha256(public key) ({len(keys)} keys)", not bad_ids and keys, str(bad_ids))
+
+    def sslib_keys(env_dict: dict) -> list[SSlibKey] | None:
+        found = []
+        for sig in env_dict["signatures"]:
+            if sig["keyid"] not in keys:
+                return None
+            found.append(ssl_key(sig["keyid"], keys[sig["keyid"]][1]["public_key"]))
+        return found
+
+    admin_keys = [
+        ssl_key(k["keyid"], k["public_key"])
+        for identity in policy["identities"] if identity["id"] == policy["admin"]
+        for k in identity["keys"] if k["revoked_at"] is None
+    ]
+    check("policy: the admin has a live key", admin_keys)
+    if admin_keys:
+        check("policy: signed by its admin (securesystemslib)", *sslib_verifies(policy_env, admin_keys, 1))
+
+    # The bundle.
+    check("bundle: format", bundle.get("format") == BUNDLE_FORMAT, str(bundle.get("format")))
+    check("bundle: carries exactly the trusted policy's payload", payload_of(bundle["policy"]) == policy_payload)
+    if admin_keys:
+        check("bundle: its policy envelope verifies (securesystemslib)", *sslib_verifies(bundle["policy"], admin_keys, 1))
+
+    # The manifest.
+    env = bundle["manifest"]
+    payload = payload_of(env)
+    check("manifest: payload type", env["payloadType"] == MANIFEST_TYPE, env["payloadType"])
+    signer_keys = sslib_keys(env)
+    if not check("manifest: every signature is by a key of the policy", signer_keys):
+        return checks
+    # Verify, then parse: nothing of a payload whose signature fails is read.
+    if not check(
+        "manifest: every signature verifies (securesystemslib)",
+        *sslib_verifies(env, signer_keys, len(signer_keys)),
+    ):
+        return checks
+    checks.append(canonical("manifest", payload))
+    manifest = json.loads(payload)
+    manifest_digest = sha256_digest(payload)
+    check(
+        "manifest: binds the trusted policy by digest and version",
+        manifest["policy"] == {"digest": sha256_digest(policy_payload), "version": policy["version"]},
+    )
+    lane = next((l for l in policy["lanes"] if l["id"] == manifest["lane"]["id"]), None)
+    if check("manifest: its lane is in the policy", lane, manifest["lane"]["id"]):
+        check("manifest: audience is the lane's", manifest["lane"]["audience"] == lane["audience"])
+
+    # The approvals.
+    approvers: list[str] = []
+    for n, env in enumerate(bundle["approvals"], start=1):
+        name = f"approval #{n}"
+        payload = payload_of(env)
+        check(f"{name}: payload type", env["payloadType"] == APPROVAL_TYPE, env["payloadType"])
+        signer_keys = sslib_keys(env)
+        if not check(f"{name}: every signature is by a key of the policy", signer_keys):
+            continue
+        if not check(
+            f"{name}: every signature verifies (securesystemslib)",
+            *sslib_verifies(env, signer_keys, len(signer_keys)),
+        ):
+            continue
+        checks.append(canonical(name, payload))
+        approval = json.loads(payload)
+        holder = keys[env["signatures"][0]["keyid"]][0]
+        check(f"{name}: names the manifest by the sha256 of its payload", approval["manifest"] == manifest_digest)
+        check(f"{name}: names the manifest's lane", approval["lane"] == manifest["lane"]["id"])
+        check(
+            f"{name}: signer is the key's holder, a human ({holder['name']})",
+            approval["signer"] == holder["id"] and holder["kind"] == "human",
+        )
+        if approval["meaning"] == "approve":
+            approvers.append(approval["signer"])
+    if lane:
+        check("quorum: the lane's owner approved", lane["owner"] in approvers)
+        check(
+            f"quorum: {len(set(approvers))} distinct approvers, threshold {lane['threshold']}",
+            len(set(approvers)) >= lane["threshold"],
+        )
+    return checks
+
+
+def flip_b64_char(text: str, at: int) -> str:
+    c = "B" if text[at] == "A" else "A"
+    return text[:at] + c + text[at + 1:]
+
+
+def check_bundle(bundle_path: Path, policy_path: Path, countersign: str | None) -> None:
+    bundle_path, policy_path = bundle_path.resolve(), policy_path.resolve()
+    bundle_bytes = bundle_path.read_bytes()
+    bundle = json.loads(bundle_bytes)
+    policy_env = json.loads(policy_path.read_bytes())
+    for name, ok, detail in bundle_checks(bundle, policy_env):
+        result(f"release {name}", ok, detail)
+
+    # Negative controls: each alteration must make securesystemslib refuse.
+    policy = json.loads(payload_of(policy_env))
+    keys = {
+        k["keyid"]: (i, k) for i in policy["identities"] for k in i["keys"]
+    }
+
+    def keys_of(env_dict: dict) -> list[SSlibKey]:
+        return [ssl_key(s["keyid"], keys[s["keyid"]][1]["public_key"]) for s in env_dict["signatures"]]
+
+    envelopes = [("manifest", bundle["manifest"])] + [
+        (f"approval #{n}", e) for n, e in enumerate(bundle["approvals"], start=1)
+    ]
+    for name, env in envelopes:
+        ks = keys_of(env)
+        payload = payload_of(env)
+        tampered = dict(env, payload=b64(flip_first_bit(payload)))
+        result(f"release {name}: flipped payload bit refused", *fails_to_verify(tampered, ks))
+        tampered = dict(env, payloadType=env["payloadType"].replace("version=1", "version=2"))
+        result(f"release {name}: changed payload type refused", *fails_to_verify(tampered, ks))
+        sigs = copy.deepcopy(env["signatures"])
+        sigs[0]["sig"] = b64(flip_first_bit(base64.b64decode(sigs[0]["sig"])))
+        result(
+            f"release {name}: flipped signature bit refused",
+            *fails_to_verify(dict(env, signatures=sigs), ks),
+        )
+        other = next(
+            (k for kid, (_, k) in keys.items() if kid != env["signatures"][0]["keyid"]), None
+        )
+        if other is None:
+            result(f"release {name}: another key to try", False)
+        else:
+            wrong = [ssl_key(env["signatures"][0]["keyid"], other["public_key"])]
+            result(f"release {name}: another identity's key refused", *fails_to_verify(env, wrong))
+        variant = json.dumps(json.loads(payload), indent=1).encode()
+        result(
+            f"release {name}: a non-canonical payload is told apart",
+            variant != payload and rfc8785.dumps(json.loads(variant)) == payload,
+        )
+    not_admin = [
+        ssl_key(k["keyid"], k["public_key"])
+        for i in policy["identities"] if i["id"] != policy["admin"]
+        for k in i["keys"]
+    ]
+    result(
+        "release policy: keys other than its admin's refused",
+        *fails_to_verify(policy_env, not_admin[:1]),
+    )
+
+    # A tampered copy of the file: one base64 character of an approval's payload changed.
+    text = bundle_bytes.decode()
+    target = bundle["approvals"][0]["payload"] if bundle["approvals"] else bundle["manifest"]["payload"]
+    at = text.index(target) + len(target) // 2
+    with tempfile.TemporaryDirectory() as tmp:
+        copy_path = Path(tmp) / "tampered.bundle.json"
+        copy_path.write_text(flip_b64_char(text, at))
+        failed = [
+            name for name, ok, _ in bundle_checks(json.loads(copy_path.read_bytes()), policy_env)
+            if not ok
+        ]
+        result("release tampered copy: refused by securesystemslib", bool(failed), "; ".join(failed[:3]))
+        if countersign:
+            lane = json.loads(payload_of(bundle["manifest"]))["lane"]["id"]
+            for path, want, code in ((bundle_path, 0, None), (copy_path, 1, "approval_bad_signature")):
+                proc = subprocess.run(
+                    [countersign, "verify", str(path), "--lane", lane, "--policy", str(policy_path)],
+                    capture_output=True, text=True, check=False, cwd=tmp,
+                )
+                ok = proc.returncode == want and (code is None or f"({code})" in proc.stderr)
+                result(
+                    f"countersign verify {'tampered copy refused' if want else 'accepts the bundle'}",
+                    ok,
+                    f"exit {proc.returncode}: {((proc.stderr or proc.stdout).strip() + chr(10)).splitlines()[0][:160]}",
+                )
+
+
 def main() -> int:
-    if len(sys.argv) not in (3, 4):
+    args = sys.argv[1:]
+    options: dict[str, str] = {}
+    positional: list[str] = []
+    while args:
+        arg = args.pop(0)
+        if arg in ("--bundle", "--policy", "--countersign") and args:
+            options[arg] = args.pop(0)
+        elif arg.startswith("--"):
+            print(__doc__, file=sys.stderr)
+            return 2
+        else:
+            positional.append(arg)
+    bundle_mode = "--bundle" in options or "--policy" in options
+    if (
+        len(positional) not in (0, 2, 3)
+        or (not positional and not bundle_mode)
+        or (bundle_mode and not ("--bundle" in options and "--policy" in options))
+    ):
         print(__doc__, file=sys.stderr)
         return 2
-    fixtures = Path(sys.argv[1])
-    rust_checker = sys.argv[2]
     try:
-        print("Rust envelopes, verified by securesystemslib:")
-        check_envelopes(fixtures / "envelopes.json")
-        print("Rust canonical JSON, reproduced by rfc8785:")
-        check_jcs(fixtures / "jcs")
-        print("securesystemslib envelopes and rfc8785 JSON, checked by Rust:")
-        if len(sys.argv) == 4:
-            check_python_made(rust_checker, Path(sys.argv[3]))
-        else:
-            with tempfile.TemporaryDirectory() as work:
-                check_python_made(rust_checker, Path(work))
+        if positional:
+            fixtures = Path(positional[0])
+            rust_checker = positional[1]
+            print("Rust envelopes, verified by securesystemslib:")
+            check_envelopes(fixtures / "envelopes.json")
+            print("Rust canonical JSON, reproduced by rfc8785:")
+            check_jcs(fixtures / "jcs")
+            print("securesystemslib envelopes and rfc8785 JSON, checked by Rust:")
+            if len(positional) == 3:
+                check_python_made(rust_checker, Path(positional[2]))
+            else:
+                with tempfile.TemporaryDirectory() as work:
+                    check_python_made(rust_checker, Path(work))
+        if bundle_mode:
+            print("A release bundle made by the countersign CLI, checked by securesystemslib and rfc8785:")
+            check_bundle(Path(options["--bundle"]), Path(options["--policy"]), options.get("--countersign"))
     except Exception:  # noqa: BLE001 - a crash is a failure, not a pass
         traceback.print_exc()
         result("interop check ran to completion", False)

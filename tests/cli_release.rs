@@ -165,9 +165,10 @@ fn signed_release_flow_end_to_end() {
     let intake = tempfile::tempdir().unwrap();
     let lane_dir = intake.path().join("intake");
     std::fs::create_dir(&lane_dir).unwrap();
-    let copied = copy_into(&lane_dir, &[&bundle, &policy_file]);
-    let (b, p) = (Path::new(copied[0].file_name().unwrap()), &copied[1]);
-    let p = Path::new(p.file_name().unwrap());
+    copy_into(&lane_dir, &[&bundle, &policy_file]);
+    // Named relative to the intake folder, the current directory of every `verify` below.
+    let b = Path::new(bundle.file_name().unwrap());
+    let p = Path::new(policy_file.file_name().unwrap());
     let (code, out, err) = verify_in(
         &lane_dir,
         b,

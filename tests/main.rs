@@ -18,5 +18,7 @@ mod cli_ids;
 mod cli_ledger;
 mod cli_packet;
 mod cli_release;
+mod cli_release_holds;
+mod cli_release_refusals;
 mod cli_render;
 mod cli_workspace;

@@ -550,6 +550,10 @@ impl Workspace {
                 .iter_mut()
                 .find(|i| i.id == target.id)
                 .ok_or_else(|| ApiError::NotPermitted(format!("{name} is not in the policy")))?;
+            // Nothing to revoke: a new version would only hold every release for no change.
+            if i.keys.iter().all(|k| k.revoked_at.is_some()) {
+                return Err(ApiError::NotPermitted(format!("{name} is already revoked")));
+            }
             for k in &mut i.keys {
                 k.revoked_at.get_or_insert(now);
             }
@@ -682,9 +686,16 @@ impl Workspace {
         }
         let p = self.store.read().packet(&packet)?;
         let (who, key) = self.actor(as_, &p.owner)?;
-        if policy.identity(&who.id).is_none() {
+        let Some(pi) = policy.identity(&who.id) else {
             return Err(ApiError::NotPermitted(format!(
                 "{} is not in the trust policy",
+                who.name
+            )));
+        };
+        // A manifest signed only by a revoked key never verifies: refuse it before anyone signs.
+        if pi.keys.iter().all(|k| k.revoked_at.is_some()) {
+            return Err(ApiError::NotPermitted(format!(
+                "{}'s key is revoked; draft as someone else (--as)",
                 who.name
             )));
         }
