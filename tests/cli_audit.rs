@@ -163,11 +163,27 @@ fn a_rehashed_edit_still_fails_on_the_signature() {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )
         .unwrap();
+    let (replica, lamport): (String, i64) = conn
+        .query_row(
+            "SELECT replica, lamport FROM events WHERE seq = 8",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
     let payload = payload.replace("A comment.", "A different comment.");
     let digest = Digest::of(payload.as_bytes());
     let prev = Digest::parse(&prev).unwrap();
     let at = Timestamp::parse(&at).unwrap();
-    let hash = event_hash(8, Some(&actor), at, &kind, &digest, Some(&prev));
+    let hash = event_hash(
+        &replica,
+        8,
+        lamport as u64,
+        Some(&actor),
+        at,
+        &kind,
+        &digest,
+        Some(&prev),
+    );
     conn.execute(
         "UPDATE events SET payload = ?1, payload_digest = ?2, hash = ?3 WHERE seq = 8",
         [&payload, digest.as_str(), hash.as_str()],

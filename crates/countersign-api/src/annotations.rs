@@ -343,6 +343,7 @@ impl Workspace {
         let content = read.blob(&rev.content_digest)?;
         let mut out = Vec::new();
         for o in read.objections(&packet)? {
+            let conflicts = read.ledger_conflict_marks(&o.id)?;
             let made_on = read.revision(o.revision.as_str())?;
             let res = self.resolution(&o.id, &made_on, &o.anchor, &rev, &content)?;
             let (anchor_state, position, current_quote) = view_of(&o.anchor, &res);
@@ -370,7 +371,8 @@ impl Workspace {
                 history: o
                     .history
                     .into_iter()
-                    .map(|e| LedgerEntryView {
+                    .zip(conflicts.into_iter().chain(std::iter::repeat(None)))
+                    .map(|(e, conflict)| LedgerEntryView {
                         action: e.action.as_str().to_owned(),
                         from: e.from,
                         to: e.to,
@@ -378,6 +380,7 @@ impl Workspace {
                         actor: e.actor,
                         at: e.at,
                         text: e.text,
+                        conflict,
                     })
                     .collect(),
             });
@@ -430,7 +433,7 @@ impl Workspace {
 }
 
 /// When an annotation is made on an older revision, record where it stands on the head too.
-fn record_on_head(
+pub(crate) fn record_on_head(
     tx: &countersign_store::Tx<'_>,
     id: &str,
     made_on: &Revision,

@@ -12,7 +12,7 @@ use crate::dto::VerifyReport;
 use crate::{ApiError, Result, Workspace};
 
 /// Where a packet stands, for the home screen.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct PacketState {
     /// The packet.
     pub packet: crate::dto::PacketView,
@@ -23,7 +23,7 @@ pub struct PacketState {
 }
 
 /// A word-level redline between two revisions of one packet.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct Redline {
     /// The older revision.
     pub from: crate::dto::RevisionView,
@@ -36,7 +36,7 @@ pub struct Redline {
 }
 
 /// One change recorded in the workspace (from its audit log).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct ChangeView {
     /// Position in the audit log.
     pub seq: u64,
@@ -50,8 +50,23 @@ pub struct ChangeView {
     pub packet: Option<String>,
 }
 
+/// A comment thread or objection just made on wording.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct Created {
+    /// Its id.
+    pub id: String,
+    /// How many times the quoted wording occurs in the revision.
+    pub occurrences: usize,
+}
+
+impl From<(String, usize)> for Created {
+    fn from((id, occurrences): (String, usize)) -> Created {
+        Created { id, occurrences }
+    }
+}
+
 /// What the app shows about the open workspace.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct WorkspaceInfo {
     /// The workspace directory.
     pub dir: String,

@@ -1,8 +1,8 @@
 //! `check`: the audit chain, its signatures, and SQLite's own integrity.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use countersign_core::audit::ChainVerifier;
+use countersign_core::audit::{BadEvent, ChainVerifier};
 use countersign_signing::{VerifyingKey, fingerprint, public_key_from_hex, verify};
 use countersign_store::Store;
 
@@ -29,9 +29,15 @@ fn run_on_snapshot(store: &Store) -> Result<CheckReport> {
         }
     }
     let events = read.events()?;
-    let mut verifier = ChainVerifier::new();
+    // One chain per replica: this replica's, each other replica's as received, and the events
+    // written before replicas existed (replica ""). This replica's and the legacy chain have a
+    // recorded head; another replica's chain is checked for gaps, links and signatures.
+    let local = read.meta("replica_id")?.unwrap_or_default();
+    let mut chains: BTreeMap<String, ChainVerifier> = BTreeMap::new();
+    chains.insert(local.clone(), ChainVerifier::new());
     let mut first_bad = None;
     for e in &events {
+        let verifier = chains.entry(e.replica.clone()).or_default();
         let checked = verifier.push(e, |e| {
             let actor = e.actor.as_deref().unwrap_or_default();
             let key = keys
@@ -46,16 +52,30 @@ fn run_on_snapshot(store: &Store) -> Result<CheckReport> {
             break;
         }
     }
-    let verified = match first_bad {
-        Some(_) => 0,
-        None => match verifier.finish(read.audit_head()?.as_ref()) {
-            Ok(n) => n,
-            Err(bad) => {
-                first_bad = Some(bad);
-                0
+    let mut verified = 0;
+    if first_bad.is_none() {
+        for (replica, verifier) in chains {
+            let recorded = if replica == local {
+                read.audit_head()?
+            } else if replica.is_empty() {
+                read.meta("legacy_audit_head")?
+                    .and_then(|h| countersign_core::Digest::parse(&h).ok())
+            } else {
+                verifier.last_hash()
+            };
+            match verifier.finish(recorded.as_ref()) {
+                Ok(n) => verified += n,
+                Err(bad) => {
+                    if first_bad
+                        .as_ref()
+                        .is_none_or(|b: &BadEvent| bad.seq < b.seq)
+                    {
+                        first_bad = Some(bad);
+                    }
+                }
             }
-        },
-    };
+        }
+    }
     let events_verified = if first_bad.is_some() {
         first_bad.as_ref().map_or(0, |b| b.seq.saturating_sub(1))
     } else {

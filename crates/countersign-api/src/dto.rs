@@ -8,7 +8,7 @@ use countersign_core::model::{IdentityKind, Role};
 use serde::Serialize;
 
 /// An identity, public facts only.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct IdentityView {
     /// Fingerprint of the public key.
     pub id: String,
@@ -25,7 +25,7 @@ pub struct IdentityView {
 }
 
 /// A packet with its head.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct PacketView {
     /// Packet id.
     pub id: String,
@@ -37,8 +37,13 @@ pub struct PacketView {
     pub owner_name: String,
     /// When it was made.
     pub created_at: Timestamp,
-    /// The latest revision, if any.
+    /// The latest revision, if any (when diverged: the newest head).
     pub head: Option<String>,
+    /// Every head: revisions without children, oldest first. More than one: diverged.
+    pub heads: Vec<String>,
+    /// Concurrent revisions made on different replicas left several heads; the owner resolves
+    /// it with a merge revision (`packet revise --merge`).
+    pub diverged: bool,
     /// How many revisions.
     pub revisions: u32,
     /// Objections still open (of which blocking).
@@ -48,7 +53,7 @@ pub struct PacketView {
 }
 
 /// One revision in a packet's history.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct RevisionView {
     /// Revision id.
     pub id: String,
@@ -71,7 +76,7 @@ pub struct RevisionView {
 }
 
 /// A revision's content.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct RevisionContent {
     /// The packet.
     pub packet: String,
@@ -82,7 +87,7 @@ pub struct RevisionContent {
 }
 
 /// A position in a revision, in characters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
 pub struct Position {
     /// Start, inclusive.
     pub start: usize,
@@ -91,7 +96,7 @@ pub struct Position {
 }
 
 /// Where an annotation's wording stands on one revision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum AnchorState {
     /// Found.
@@ -101,7 +106,7 @@ pub enum AnchorState {
 }
 
 /// One message in a comment thread.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct MessageView {
     /// Author id.
     pub author: String,
@@ -114,7 +119,7 @@ pub struct MessageView {
 }
 
 /// A comment thread as seen on one revision.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct ThreadView {
     /// Thread id.
     pub id: String,
@@ -137,7 +142,7 @@ pub struct ThreadView {
 }
 
 /// One ledger move.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct LedgerEntryView {
     /// `resolve`, `withdraw`, `accept` or `reopen`.
     pub action: String,
@@ -153,10 +158,13 @@ pub struct LedgerEntryView {
     pub at: Timestamp,
     /// Note, reason or rationale.
     pub text: Option<String>,
+    /// Set when the move could not take effect: another replica moved the objection first and
+    /// the move was illegal from where that left it. Kept in the history, never dropped.
+    pub conflict: Option<String>,
 }
 
 /// Residual disagreement accepted by the packet owner.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct ResidualView {
     /// Who accepted it (the owner).
     pub accepted_by: String,
@@ -169,7 +177,7 @@ pub struct ResidualView {
 }
 
 /// An objection as seen on one revision.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct ObjectionView {
     /// Objection id.
     pub id: String,
@@ -204,7 +212,7 @@ pub struct ObjectionView {
 }
 
 /// What `check` found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct CheckReport {
     /// Whether everything holds.
     pub ok: bool,
@@ -219,7 +227,7 @@ pub struct CheckReport {
 }
 
 /// One version of an evidence item.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct EvidenceVersionView {
     /// 1-based.
     pub number: u32,
@@ -236,7 +244,7 @@ pub struct EvidenceVersionView {
 }
 
 /// An evidence item with its history.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct EvidenceView {
     /// Evidence id.
     pub id: String,
@@ -255,7 +263,7 @@ pub struct EvidenceView {
 }
 
 /// One approval, as the status shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct ApprovalView {
     /// Signer id.
     pub signer: String,
@@ -276,7 +284,7 @@ pub struct ApprovalView {
 }
 
 /// A hold on a release: what changed, who, when.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct HoldView {
     /// Cause kind (`new_revision`, `evidence_changed`, …).
     pub kind: String,
@@ -293,7 +301,7 @@ pub struct HoldView {
 }
 
 /// A manifest: its digest and exactly what is signed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct ManifestView {
     /// Digest of the payload bytes.
     pub digest: String,
@@ -304,7 +312,7 @@ pub struct ManifestView {
 }
 
 /// Who still has to sign.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct MissingView {
     /// The release owner has not approved yet.
     pub owner: Option<String>,
@@ -317,7 +325,7 @@ pub struct MissingView {
 }
 
 /// Where a packet's release in one lane stands.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct StatusView {
     /// drafting | awaiting_approval | held | approved | released.
     pub state: String,
@@ -340,7 +348,7 @@ pub struct StatusView {
 }
 
 /// The trust policy as it stands.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct PolicyView {
     /// Digest of the signed payload.
     pub digest: String,
@@ -349,7 +357,7 @@ pub struct PolicyView {
 }
 
 /// What `verify` concluded.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct VerifyReport {
     /// Always true (a refusal is an error).
     pub ok: bool,
@@ -373,4 +381,403 @@ pub struct VerifyReport {
     pub residual_objections: usize,
     /// Evidence items bound.
     pub evidence: usize,
+}
+
+// ---- Run records ------------------------------------------------------------------------------
+
+pub use countersign_core::run::{
+    ApprovalCounts, ApprovalStatus, OutputStatus, Pattern, Risk, RunStatus, StepCounts,
+    StepOutcome, StepStatus,
+};
+pub use countersign_core::transcript::TranscriptFormat;
+
+/// A run at a glance, for lists.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct RunSummaryView {
+    /// Run id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// `internal` or `external`.
+    pub pattern: Pattern,
+    /// Derived status.
+    pub status: RunStatus,
+    /// Why, in a sentence.
+    pub status_reason: String,
+    /// The owner's printed name.
+    pub owner_name: String,
+    /// Human or agent.
+    pub owner_kind: IdentityKind,
+    /// The latest activity on the run.
+    pub last_run: Timestamp,
+    /// Approvals pending.
+    pub pending_approvals: u32,
+    /// The packet whose release this run is, if it is one.
+    pub packet: Option<String>,
+}
+
+/// What started a run.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct TriggerView {
+    /// What happened.
+    pub text: String,
+    /// Where the signal came from.
+    pub source: String,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// The packet a release run follows.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct RunPacketView {
+    /// Packet id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// The release lane.
+    pub lane: String,
+    /// The manifest state in that lane: drafting | awaiting_approval | held | approved | released.
+    pub state: String,
+}
+
+/// The live counts on a run's page.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct RunCountsView {
+    /// Approvals by status.
+    pub approvals: ApprovalCounts,
+    /// Steps by status.
+    pub steps: StepCounts,
+    /// Meetings attached.
+    pub meetings: u32,
+    /// Files the run took in (inputs and evidence).
+    pub input_files: u32,
+    /// Files its steps produced.
+    pub produced_files: u32,
+    /// Generated outputs (action previews).
+    pub outputs: u32,
+    /// Roadmap links.
+    pub roadmap_links: u32,
+    /// Outputs and produced files whose lineage is recorded.
+    pub traced_items: u32,
+}
+
+/// One card of the architecture view.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct ArchitectureCardView {
+    /// Stable key (`pattern`, `meetings`, `trigger`, `record`, `steps`, `gating`, `outputs`,
+    /// `produced_files`, `input_files`, `roadmap`, `approvals`, `owner`, `status`, `lineage`).
+    pub key: String,
+    /// Title.
+    pub title: String,
+    /// What the card stands for, in a sentence.
+    pub explanation: String,
+    /// The value shown (a count, a name, a status).
+    pub value: String,
+    /// A second line (a time, a breakdown), if any.
+    pub detail: Option<String>,
+}
+
+/// One layer of the architecture view: inputs → run core → outputs → tracking.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct ArchitectureLayerView {
+    /// 1–4.
+    pub number: u32,
+    /// `inputs`, `run_core`, `outputs` or `tracking`.
+    pub key: String,
+    /// Title.
+    pub title: String,
+    /// What the layer is, in a sentence.
+    pub explanation: String,
+    /// Its cards.
+    pub cards: Vec<ArchitectureCardView>,
+}
+
+/// One step of a run, as derived.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct RunStepView {
+    /// Step id (absent for the steps a packet release derives from its packet).
+    pub id: Option<String>,
+    /// 1-based position.
+    pub number: u32,
+    /// Name.
+    pub name: String,
+    /// Derived status.
+    pub status: StepStatus,
+    /// Why it stands there.
+    pub explanation: String,
+    /// Who moved it last.
+    pub by_name: Option<String>,
+    /// When.
+    pub at: Option<Timestamp>,
+    /// The approval it waits on.
+    pub gate: Option<String>,
+    /// That approval's title.
+    pub gate_title: Option<String>,
+    /// What a rejection does: `fail`, or `rework` back to `rework_to`.
+    pub on_reject: String,
+    /// The step a rejection sends the run back to (1-based).
+    pub rework_to: Option<u32>,
+    /// How many times the run has reached this step.
+    pub passes: u32,
+}
+
+/// One approval of a run.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct RunApprovalView {
+    /// Approval id.
+    pub id: String,
+    /// The run.
+    pub run: String,
+    /// Title.
+    pub title: String,
+    /// Risk of the work it gates.
+    pub risk: Risk,
+    /// What it requires, in words.
+    pub requirement: String,
+    /// Roles whose holders may decide.
+    pub approver_roles: Vec<Role>,
+    /// Identities who may decide (ids).
+    pub approvers: Vec<String>,
+    /// Their printed names.
+    pub approver_names: Vec<String>,
+    /// Who may decide, in words ("Noor Haddad or anyone holding legal").
+    pub approver_label: String,
+    /// Derived status (in its current round).
+    pub status: ApprovalStatus,
+    /// Who decided.
+    pub decided_by_name: Option<String>,
+    /// When.
+    pub decided_at: Option<Timestamp>,
+    /// The reason (rejections) or note given.
+    pub reason: Option<String>,
+    /// 1, or more when rework asked again.
+    pub round: u32,
+    /// The step it gates (1-based).
+    pub gates_step: Option<u32>,
+    /// `manifest` when backed by the signed approvals of the packet's release manifest.
+    pub backed_by: Option<String>,
+    /// Those signed approvals (manifest-backed only).
+    pub signatures: Vec<ApprovalView>,
+}
+
+/// A reference to a run item, for lineage lists.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct RunItemRef {
+    /// `trigger`, `meeting`, `file` or `output`.
+    pub kind: String,
+    /// Its id.
+    pub id: String,
+    /// Its title or text, short.
+    pub label: String,
+}
+
+/// An imported meeting transcript.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct MeetingView {
+    /// Meeting id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// `vtt`, `txt` or `md`.
+    pub format: TranscriptFormat,
+    /// When it was held.
+    pub held_at: Timestamp,
+    /// Where that time came from: `transcript`, `file` (modification time) or `import`.
+    pub time_source: String,
+    /// Participants, in order of first appearance.
+    pub participants: Vec<String>,
+    /// WebVTT cues or speaker turns.
+    pub turns: u32,
+    /// Length in seconds (WebVTT).
+    pub duration_seconds: Option<u32>,
+    /// Digest of the normalized transcript.
+    pub digest: String,
+    /// The file's name.
+    pub file_name: String,
+    /// Bytes.
+    pub size: u64,
+    /// Who imported it.
+    pub imported_by_name: String,
+    /// When.
+    pub imported_at: Timestamp,
+}
+
+/// A file of a run.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct RunFileView {
+    /// File id (an evidence id or revision id for a packet release's derived files).
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// `input`, `produced` or `evidence`.
+    pub role: String,
+    /// Digest of its bytes.
+    pub digest: String,
+    /// The file's name.
+    pub file_name: Option<String>,
+    /// Bytes.
+    pub size: Option<u64>,
+    /// The step that made it (1-based).
+    pub step: Option<u32>,
+    /// That step's name.
+    pub step_name: Option<String>,
+    /// What it was made from.
+    pub inputs: Vec<RunItemRef>,
+    /// Who added it.
+    pub added_by_name: Option<String>,
+    /// When.
+    pub added_at: Option<Timestamp>,
+}
+
+/// A generated output: an action preview. Countersign never carries one out.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct RunOutputView {
+    /// Output id.
+    pub id: String,
+    /// What kind of action it previews.
+    pub kind: String,
+    /// The preview.
+    pub text: String,
+    /// Derived from its approval: preview | awaiting_approval | approved | blocked.
+    pub status: OutputStatus,
+    /// The step that made it (1-based).
+    pub step: Option<u32>,
+    /// That step's name.
+    pub step_name: Option<String>,
+    /// The approval that gates it.
+    pub approval: Option<String>,
+    /// That approval's title.
+    pub approval_title: Option<String>,
+    /// What it was made from.
+    pub inputs: Vec<RunItemRef>,
+    /// Who added it.
+    pub added_by_name: Option<String>,
+    /// When.
+    pub added_at: Option<Timestamp>,
+}
+
+/// A roadmap item the run is linked to.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct RoadmapLinkView {
+    /// The item's key.
+    pub key: String,
+    /// Title.
+    pub title: String,
+    /// Where it lives (http or https), if given.
+    pub url: Option<String>,
+    /// Who linked it.
+    pub added_by_name: String,
+    /// When.
+    pub added_at: Timestamp,
+}
+
+/// One entry of a run's history, oldest first.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct RunHistoryView {
+    /// When.
+    pub at: Timestamp,
+    /// What (`run.created`, `step.completed`, `approval.rejected`, `meeting.imported`,
+    /// `packet.revised`, `manifest.drafted`, `release.held`, …).
+    pub kind: String,
+    /// Who.
+    pub actor_name: Option<String>,
+    /// In words.
+    pub text: String,
+}
+
+/// A run record: everything its page shows.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct RunView {
+    /// Run id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// A readable handle (`run-advocacy-nomination`).
+    pub slug: String,
+    /// `internal` or `external`.
+    pub pattern: Pattern,
+    /// What the pattern means.
+    pub pattern_description: String,
+    /// Owner id.
+    pub owner: String,
+    /// Owner's printed name.
+    pub owner_name: String,
+    /// Human or agent.
+    pub owner_kind: IdentityKind,
+    /// What started it.
+    pub trigger: TriggerView,
+    /// When the record was made.
+    pub created_at: Timestamp,
+    /// The latest activity on the run.
+    pub last_run: Timestamp,
+    /// Derived status.
+    pub status: RunStatus,
+    /// Why, in a sentence.
+    pub status_reason: String,
+    /// "1 approval decision still gates risky or external work." (or that none does).
+    pub gating: String,
+    /// The packet, when the run is a packet release.
+    pub packet: Option<RunPacketView>,
+    /// Live counts.
+    pub counts: RunCountsView,
+    /// The architecture view: inputs → run core → outputs → tracking.
+    pub architecture: Vec<ArchitectureLayerView>,
+    /// The derived step graph, in order: the step-by-step history of the execution.
+    pub steps: Vec<RunStepView>,
+    /// Every recorded change on the run, oldest first.
+    pub history: Vec<RunHistoryView>,
+    /// Meetings.
+    pub meetings: Vec<MeetingView>,
+    /// Generated outputs.
+    pub outputs: Vec<RunOutputView>,
+    /// Files.
+    pub files: Vec<RunFileView>,
+    /// Approvals.
+    pub approvals: Vec<RunApprovalView>,
+    /// Roadmap links.
+    pub roadmap: Vec<RoadmapLinkView>,
+}
+
+/// The step that made a lineage item.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct LineageStepView {
+    /// 1-based.
+    pub number: u32,
+    /// Name.
+    pub name: String,
+    /// Derived status.
+    pub status: StepStatus,
+}
+
+/// The approval gating a lineage item.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct LineageApprovalView {
+    /// Approval id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Derived status.
+    pub status: ApprovalStatus,
+}
+
+/// A file or output explained back to its inputs: a tree whose leaves are meetings, input
+/// files and the trigger.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct LineageNode {
+    /// `trigger`, `meeting`, `file` or `output`.
+    pub kind: String,
+    /// Its id.
+    pub id: String,
+    /// Its title or text.
+    pub label: String,
+    /// More: participants and time, a file's role, an output's status.
+    pub detail: Option<String>,
+    /// Digest, for meetings and files.
+    pub digest: Option<String>,
+    /// The step that made it.
+    pub made_by: Option<LineageStepView>,
+    /// The approval that gates it (or its step).
+    pub gated_by: Option<LineageApprovalView>,
+    /// What it was made from.
+    pub inputs: Vec<LineageNode>,
 }

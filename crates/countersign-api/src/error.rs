@@ -11,7 +11,7 @@ use countersign_signing::KeyError;
 use countersign_store::StoreError;
 
 /// Whether a failure is the user's input, a rule refusing, or something internal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorClass {
     /// A rule refused the request (not allowed, illegal transition). CLI exit code 1.
@@ -132,9 +132,47 @@ pub enum ApiError {
     /// A stored envelope is malformed.
     #[error("envelope: {0}")]
     Dsse(#[from] countersign_signing::dsse::DsseError),
+    /// The packet has several heads; a plain revision would pick one side.
+    #[error(
+        "packet {packet} has diverged: concurrent revisions left {} heads ({}); its owner resolves it with `countersign packet revise {packet} --file FILE --author OWNER --merge`",
+        heads.len(), heads.join(", ")
+    )]
+    Diverged {
+        /// The packet.
+        packet: String,
+        /// Its heads.
+        heads: Vec<String>,
+    },
+    /// A merge was asked for a packet that has one head.
+    #[error("packet {0} has not diverged (it has one head); revise it without --merge")]
+    NotDiverged(String),
+    /// Sync could not reach or use a target.
+    #[error("{0}")]
+    Sync(#[from] countersign_sync::SyncError),
     /// The directory must be empty for this.
     #[error("{0} is not empty; choose an empty directory")]
     NotEmpty(PathBuf),
+    /// A run rule refused the change (a step that is not running, an approval already
+    /// decided, a bad rework target, …).
+    #[error(transparent)]
+    Run(#[from] countersign_core::run::RunError),
+    /// A meeting transcript cannot be imported.
+    #[error(transparent)]
+    Transcript(#[from] countersign_core::transcript::TranscriptError),
+    /// The run is a packet release: its steps follow the packet.
+    #[error(
+        "run \"{0}\" is a packet release: its steps follow the packet (revisions, objections, manifest, release) and cannot be added or marked by hand"
+    )]
+    DerivedSteps(String),
+    /// Already attached or linked to the run.
+    #[error("{0}")]
+    AlreadyLinked(String),
+    /// A URL that is not http(s).
+    #[error("`{0}` is not an http or https URL")]
+    BadUrl(String),
+    /// An approval needs someone who may decide it.
+    #[error("an approval needs at least one approver: --role ROLE or --approver IDENTITY")]
+    NoApprover,
 }
 
 impl ApiError {
@@ -150,8 +188,30 @@ impl ApiError {
             | ApiError::NotPermitted(_)
             | ApiError::ManifestState(_)
             | ApiError::Held(_)
-            | ApiError::Verify(_) => Refused,
+            | ApiError::Diverged { .. }
+            | ApiError::NotDiverged(_)
+            | ApiError::Sync(countersign_sync::SyncError::Foreign(_))
+            | ApiError::Verify(_)
+            | ApiError::DerivedSteps(_)
+            | ApiError::AlreadyLinked(_) => Refused,
+            ApiError::Run(e) => {
+                use countersign_core::run::RunError as R;
+                match e {
+                    R::UnknownApproval(_)
+                    | R::BadRework { .. }
+                    | R::ReworkWithoutGate
+                    | R::NoStep { .. } => BadInput,
+                    R::GateTaken { .. }
+                    | R::GatedStep { .. }
+                    | R::StepNotRunning { .. }
+                    | R::NotPending { .. }
+                    | R::RunFailed(_) => Refused,
+                }
+            }
             ApiError::Jcs(_) | ApiError::Dsse(_) => Internal,
+            ApiError::Sync(
+                countersign_sync::SyncError::Offline(_) | countersign_sync::SyncError::Transfer(_),
+            ) => Internal,
             ApiError::Store(StoreError::Busy | StoreError::Corrupt(_) | StoreError::Sqlite(_)) => {
                 Internal
             }
@@ -175,6 +235,7 @@ impl ApiError {
                 StoreError::NotFound { .. } => "not_found",
                 StoreError::Ambiguous { .. } => "ambiguous_id",
                 StoreError::Corrupt(_) => "corrupt",
+                StoreError::KeyElsewhere(_) => "key_elsewhere",
                 StoreError::Sqlite(_) => "database",
             },
             ApiError::Key(e) => match e {
@@ -207,6 +268,15 @@ impl ApiError {
             ApiError::PassphraseUnavailable(_) => "passphrase_unavailable",
             ApiError::PassphraseMismatch => "passphrase_mismatch",
             ApiError::NotEmpty(_) => "not_empty",
+            ApiError::Diverged { .. } => "diverged",
+            ApiError::NotDiverged(_) => "not_diverged",
+            ApiError::Sync(e) => match e {
+                countersign_sync::SyncError::BadTarget(_) => "bad_target",
+                countersign_sync::SyncError::Offline(_) => "target_offline",
+                countersign_sync::SyncError::Transfer(_) => "transfer_failed",
+                countersign_sync::SyncError::Foreign(_) => "foreign_target",
+                countersign_sync::SyncError::NoCredentials => "no_credentials",
+            },
             ApiError::Agent(_) => "agent_refused",
             ApiError::NoPolicy => "no_policy",
             ApiError::UnknownLane(_) => "unknown_lane",
@@ -220,6 +290,33 @@ impl ApiError {
             ApiError::Verify(r) => r.code(),
             ApiError::Jcs(_) => "canonical_json",
             ApiError::Dsse(_) => "envelope",
+            ApiError::Run(e) => {
+                use countersign_core::run::RunError as R;
+                match e {
+                    R::UnknownApproval(_) => "unknown_approval",
+                    R::GateTaken { .. } => "gate_taken",
+                    R::BadRework { .. } | R::ReworkWithoutGate => "bad_rework",
+                    R::NoStep { .. } => "no_step",
+                    R::GatedStep { .. } => "gated_step",
+                    R::StepNotRunning { .. } => "step_not_running",
+                    R::NotPending { .. } => "not_pending",
+                    R::RunFailed(_) => "run_failed",
+                }
+            }
+            ApiError::Transcript(e) => {
+                use countersign_core::transcript::TranscriptError as T;
+                match e {
+                    T::UnknownFormat(_) => "unsupported_format",
+                    T::TooLarge { .. } => "too_large",
+                    T::NotUtf8 { .. } => "not_utf8",
+                    T::Empty(_) => "empty_file",
+                    T::NotWebVtt(_) | T::BadCueTiming { .. } => "bad_transcript",
+                }
+            }
+            ApiError::DerivedSteps(_) => "derived_steps",
+            ApiError::AlreadyLinked(_) => "already_linked",
+            ApiError::BadUrl(_) => "bad_url",
+            ApiError::NoApprover => "no_approver",
         }
     }
 }

@@ -14,6 +14,8 @@ pub mod dto;
 mod error;
 mod packets;
 mod release;
+mod runs;
+pub mod sync;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -28,7 +30,7 @@ use countersign_store::{IdKind, Store, Tx};
 use rand_core::{CryptoRng, RngCore};
 use serde::Serialize;
 
-pub use app::{ChangeView, PacketState, Redline, WorkspaceInfo};
+pub use app::{ChangeView, Created, PacketState, Redline, WorkspaceInfo};
 pub use countersign_core::ledger::{LedgerAction, ObjectionStatus};
 pub use countersign_core::model::{IdentityKind, Role};
 pub use countersign_core::{Clock, FixedClock, Timestamp, text::MAX_CONTENT_BYTES};
@@ -37,6 +39,7 @@ pub use countersign_signing::{KdfParams, Passphrase as Secret};
 pub use dto::*;
 pub use error::{ApiError, ErrorClass, Result};
 pub use release::{MAX_EVIDENCE_BYTES, validate_lane_id, verify_files};
+pub use runs::{MAX_RUN_FILE_BYTES, NewApproval, NewOutput, NewRun, NewRunFile, NewStep};
 
 /// A cryptographically secure random source.
 pub trait Random: RngCore + CryptoRng + Send {}
@@ -187,9 +190,11 @@ impl Workspace {
         let store = Store::create(dir)?;
         let mut ws = Workspace::with(dir, store, deps);
         let id = ws.new_id();
+        let replica = ws.new_id();
         let at = ws.clock.now();
         ws.store.write(|tx| -> Result<()> {
             tx.set_meta("workspace_id", &id)?;
+            tx.set_meta("replica_id", &replica)?;
             tx.set_meta("created_at", &at.to_string())?;
             let payload = WorkspaceCreated {
                 workspace: &id,

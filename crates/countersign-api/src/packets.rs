@@ -78,9 +78,16 @@ impl Workspace {
         let open = objections
             .iter()
             .filter(|o| o.status == countersign_core::ledger::ObjectionStatus::Open);
+        let heads: Vec<String> = read
+            .heads(&id)?
+            .into_iter()
+            .map(|r| r.id.to_string())
+            .collect();
         Ok(PacketView {
             owner_name: self.name_of(&p.owner),
             head: read.head(&id)?.map(|r| r.id.to_string()),
+            diverged: heads.len() > 1,
+            heads,
             revisions: read.revision_count(&id)?,
             open_objections: open.clone().count() as u32,
             open_blocking: open.filter(|o| o.blocking).count() as u32,
@@ -105,7 +112,8 @@ impl Workspace {
 
     /// Add a revision whose content is `bytes` (UTF-8, at most 16 MiB; normalized before
     /// digesting). Its parent is the current head. Every comment and objection of the packet is
-    /// re-anchored onto it in the same transaction.
+    /// re-anchored onto it in the same transaction. Refused while the packet has diverged (see
+    /// [`Workspace::packet_merge`]).
     pub fn packet_revise(
         &mut self,
         packet: &str,
@@ -113,30 +121,76 @@ impl Workspace {
         author: &str,
         message: &str,
     ) -> Result<RevisionView> {
+        self.revise(packet, bytes, author, message, false)
+    }
+
+    /// Resolve a divergence: a revision whose parents are all the packet's heads (concurrent
+    /// revisions made on different replicas), with the content the owner settled on. Only the
+    /// packet's owner merges. The content may equal one of the heads'.
+    pub fn packet_merge(
+        &mut self,
+        packet: &str,
+        bytes: &[u8],
+        author: &str,
+        message: &str,
+    ) -> Result<RevisionView> {
+        self.revise(packet, bytes, author, message, true)
+    }
+
+    /// The packet's heads (revisions without children), oldest first; more than one means it
+    /// has diverged.
+    pub fn packet_heads(&self, packet: &str) -> Result<Vec<RevisionView>> {
+        let packet = self.packet_id(packet)?;
+        let heads = self.store.read().heads(&packet)?;
+        heads.iter().map(|r| self.revision_view(r)).collect()
+    }
+
+    fn revise(
+        &mut self,
+        packet: &str,
+        bytes: &[u8],
+        author: &str,
+        message: &str,
+        merge: bool,
+    ) -> Result<RevisionView> {
         let packet = self.packet_id(packet)?;
         let content = text::decode(bytes)?;
         let author = self.identity(author)?;
-        let head = self.store.read().head(&packet)?;
         let content_digest = text::content_digest(&content);
-        if let Some(h) = &head
-            && h.content_digest == content_digest
-        {
-            return Err(ApiError::NoChange(h.id.to_string()));
+        let check = |heads: &[Revision]| -> Result<()> {
+            match (merge, heads) {
+                (false, [_, _, ..]) => Err(ApiError::Diverged {
+                    packet: packet.clone(),
+                    heads: heads.iter().map(|h| h.id.to_string()).collect(),
+                }),
+                (false, [h]) if h.content_digest == content_digest => {
+                    Err(ApiError::NoChange(h.id.to_string()))
+                }
+                (true, [] | [_]) => Err(ApiError::NotDiverged(packet.clone())),
+                _ => Ok(()),
+            }
+        };
+        check(&self.store.read().heads(&packet)?)?;
+        if merge {
+            let owner = self.store.read().packet(&packet)?.owner;
+            if owner != author.id {
+                return Err(ApiError::NotPermitted(format!(
+                    "only the packet's owner ({}) merges its heads; {} is not the owner",
+                    self.name_of(&owner),
+                    author.name
+                )));
+            }
         }
         let key = self.unlock(&author)?;
         let created_at = self.clock.now();
         let message = message.trim().to_owned();
-        // The head is read again inside the write transaction: another process may have revised
-        // the packet since it was read above, and the new revision's parent must be the head it
-        // actually lands on (and its content must still differ from that head's).
+        // The heads are read again inside the write transaction: another process (or a sync)
+        // may have revised the packet since they were read above, and the new revision's parents
+        // must be the heads it actually lands on.
         let revision = self.store.write(|tx| -> Result<Revision> {
-            let head = tx.reader().head(&packet)?;
-            if let Some(h) = &head
-                && h.content_digest == content_digest
-            {
-                return Err(ApiError::NoChange(h.id.to_string()));
-            }
-            let parents: Vec<_> = head.into_iter().map(|h| h.id).collect();
+            let heads = tx.reader().heads(&packet)?;
+            check(&heads)?;
+            let parents: Vec<_> = heads.into_iter().map(|h| h.id).collect();
             let revision = Revision {
                 id: revision_id(
                     &packet,
@@ -147,7 +201,7 @@ impl Workspace {
                     &message,
                 ),
                 packet: packet.clone(),
-                content_digest,
+                content_digest: content_digest.clone(),
                 parents,
                 author: author.id.clone(),
                 message,
@@ -182,7 +236,7 @@ impl Workspace {
             .iter()
             .position(|x| x.id == r.id)
             .map_or(0, |i| i as u32 + 1);
-        let head = all.last().is_some_and(|h| h.id == r.id);
+        let head = read.heads(&r.packet)?.iter().any(|h| h.id == r.id);
         Ok(RevisionView {
             id: r.id.to_string(),
             number,
@@ -200,6 +254,13 @@ impl Workspace {
     pub fn packet_log(&self, packet: &str) -> Result<Vec<RevisionView>> {
         let packet = self.packet_id(packet)?;
         let revisions = self.store.read().revisions(&packet)?;
+        let heads: Vec<_> = self
+            .store
+            .read()
+            .heads(&packet)?
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
         let count = revisions.len();
         let mut out = Vec::with_capacity(count);
         for (i, r) in revisions.iter().enumerate().rev() {
@@ -212,7 +273,7 @@ impl Workspace {
                 author_name: self.name_of(&r.author),
                 message: r.message.clone(),
                 created_at: r.created_at,
-                head: i + 1 == count,
+                head: heads.contains(&r.id),
             });
         }
         Ok(out)
@@ -233,7 +294,12 @@ impl Workspace {
 
 /// Re-anchor every annotation of `packet` onto a new revision, from where each was last found
 /// (or from where it was made, if it has never been found since).
-fn reanchor_packet(tx: &Tx<'_>, packet: &str, revision: &Revision, content: &str) -> Result<()> {
+pub(crate) fn reanchor_packet(
+    tx: &Tx<'_>,
+    packet: &str,
+    revision: &Revision,
+    content: &str,
+) -> Result<()> {
     let read = tx.reader();
     let mut ids = Vec::new();
     let mut sources: Vec<Anchor> = Vec::new();

@@ -55,13 +55,13 @@ fn envelope_json(env: &Envelope) -> String {
 
 /// Decode a stored envelope's payload as `T` (stored envelopes were signed by us; their
 /// payloads are canonical).
-fn payload_of<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
+pub(crate) fn payload_of<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
     let env = parse_envelope(json)?;
     Ok(jcs::from_slice(&dsse::payload_bytes(&env)?)?)
 }
 
 /// The current policy: (policy, digest, envelope JSON).
-fn current_policy(read: Reader<'_>) -> Result<Option<(Policy, Digest, String)>> {
+pub(crate) fn current_policy(read: Reader<'_>) -> Result<Option<(Policy, Digest, String)>> {
     match read.latest_policy()? {
         None => Ok(None),
         Some((_, digest, env)) => Ok(Some((payload_of(&env)?, digest, env))),
@@ -109,11 +109,22 @@ struct EvidenceAdded<'a> {
     version: &'a EvidenceVersion,
 }
 
+/// An evidence item's id: the same on every replica for the same packet, source and title, so
+/// that replicas adding the same item while apart add versions of one item.
+pub(crate) fn evidence_id(packet: &str, source: &str, title: &str) -> String {
+    let mut h = countersign_core::digest::FieldHasher::new("countersign/evidence/v1");
+    h.str(packet).str(source).str(title);
+    h.finish().hex()[..32].to_owned()
+}
+
+// Each signed envelope travels to other replicas as an object named by the digest of its JSON
+// (`envelope_object`); the events name it so that sync can ship and check it.
 #[derive(Serialize)]
 struct PolicyIssued<'a> {
     version: u64,
     digest: &'a Digest,
     change: &'a str,
+    envelope_object: Digest,
 }
 
 #[derive(Serialize)]
@@ -124,6 +135,7 @@ struct ManifestDrafted<'a> {
     version: u64,
     revision: &'a Digest,
     supersedes: Option<&'a Digest>,
+    envelope_object: Digest,
 }
 
 #[derive(Serialize)]
@@ -132,6 +144,7 @@ struct ApprovalSigned<'a> {
     signer: &'a str,
     meaning: &'a str,
     envelope_digest: Digest,
+    envelope_object: Digest,
 }
 
 #[derive(Serialize)]
@@ -359,7 +372,7 @@ impl Workspace {
         let at = self.clock.now();
         let id = match &existing {
             Some(e) => e.id.clone(),
-            None => self.new_id(),
+            None => evidence_id(&packet, &source, &title),
         };
         let version = EvidenceVersion {
             number: existing.as_ref().map_or(1, |e| e.versions.len() as u32 + 1),
@@ -611,12 +624,8 @@ impl Workspace {
         let signed = sign_policy(&policy, &key)?;
         let packets: Vec<String> = read.packets()?.into_iter().map(|p| p.id).collect();
         self.store.write(|tx| -> Result<()> {
-            tx.insert_policy(
-                policy.version,
-                &signed.digest,
-                &envelope_json(&signed.envelope),
-                now,
-            )?;
+            let envelope = envelope_json(&signed.envelope);
+            tx.insert_policy(policy.version, &signed.digest, &envelope, now)?;
             append(
                 tx,
                 &admin.id,
@@ -627,6 +636,7 @@ impl Workspace {
                     version: policy.version,
                     digest: &signed.digest,
                     change: what,
+                    envelope_object: Digest::of(envelope.as_bytes()),
                 },
             )?;
             for p in &packets {
@@ -800,6 +810,7 @@ impl Workspace {
                 version: row.version,
                 revision: &row.revision,
                 supersedes: manifest.supersedes.as_ref(),
+                envelope_object: Digest::of(row.envelope.as_bytes()),
             };
             append(tx, &who.id, &key, now, "manifest.drafted", &payload)
         })?;
@@ -956,6 +967,7 @@ impl Workspace {
                 signer: &who.id,
                 meaning: meaning_str(meaning),
                 envelope_digest: signed.digest.clone(),
+                envelope_object: Digest::of(arow.envelope.as_bytes()),
             };
             append(
                 tx,

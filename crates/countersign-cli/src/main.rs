@@ -3,6 +3,7 @@
 
 mod passphrase;
 mod print;
+mod sync_cmd;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -85,8 +86,249 @@ enum Command {
     },
     /// Verify the audit chain and the workspace file's integrity.
     Check,
+    /// Sync with a shared folder or an S3-compatible bucket: push, then pull (once, or --watch).
+    Sync(sync_cmd::SyncArgs),
+    /// Make a new replica, in an empty directory, of the workspace kept at a folder or bucket.
+    Join(sync_cmd::JoinArgs),
+    /// The workspace's state digest: equal on two replicas exactly when they hold the same.
+    StateDigest,
     /// Build the demo workspace (an outage disclosure packet) in an empty directory.
     Demo,
+    /// Run records: one workflow execution with its trigger, meetings, derived step graph,
+    /// approvals, outputs, files and roadmap links.
+    #[command(subcommand)]
+    Run(RunCmd),
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum PatternArg {
+    Internal,
+    External,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum RiskArg {
+    Low,
+    Medium,
+    High,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum OutcomeArg {
+    Completed,
+    Skipped,
+    Failed,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum OnRejectArg {
+    Fail,
+    Rework,
+}
+
+#[derive(Subcommand, Debug)]
+enum RunCmd {
+    /// Every run with its derived status.
+    List,
+    /// A run record: header, live counts, architecture view, steps, approvals, meetings,
+    /// outputs, files and roadmap links.
+    Show {
+        /// Run id or prefix.
+        run: String,
+    },
+    /// Make a run record (with --packet and --lane: that packet's release).
+    New {
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// Operating pattern.
+        #[arg(long, value_enum)]
+        pattern: PatternArg,
+        /// The owning identity (human or agent).
+        #[arg(long)]
+        owner: String,
+        /// What triggered the run.
+        #[arg(long)]
+        trigger: String,
+        /// Where the trigger came from (default: manual).
+        #[arg(long)]
+        trigger_source: Option<String>,
+        /// When it fired (RFC 3339; default: now).
+        #[arg(long)]
+        trigger_at: Option<String>,
+        /// A packet whose release this run is (needs --lane).
+        #[arg(long, requires = "lane")]
+        packet: Option<String>,
+        /// The release lane (needs --packet).
+        #[arg(long, requires = "packet")]
+        lane: Option<String>,
+        /// Who records it (default: the owner).
+        #[arg(long = "as")]
+        as_: Option<String>,
+    },
+    /// Import a meeting transcript (.vtt, .txt or .md; UTF-8; at most 4 MiB).
+    ImportMeeting {
+        /// Run id or prefix.
+        run: String,
+        /// The transcript.
+        #[arg(long)]
+        file: PathBuf,
+        /// Who imports it (default: the run's owner).
+        #[arg(long = "as")]
+        as_: Option<String>,
+    },
+    /// Approve an approval (a human holding one of its roles or named as its approver).
+    Approve {
+        /// Approval id or prefix.
+        approval: String,
+        /// Who decides.
+        #[arg(long = "as")]
+        as_: String,
+        /// A note.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Reject an approval, with a reason.
+    Reject {
+        /// Approval id or prefix.
+        approval: String,
+        /// Who decides.
+        #[arg(long = "as")]
+        as_: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Link a roadmap item to a run.
+    LinkRoadmap {
+        /// Run id or prefix.
+        run: String,
+        /// The item's key (e.g. ADV-212).
+        #[arg(long)]
+        key: String,
+        /// Its title.
+        #[arg(long)]
+        title: String,
+        /// Where it lives (http or https).
+        #[arg(long)]
+        url: Option<String>,
+        /// Who links it (default: the run's owner).
+        #[arg(long = "as")]
+        as_: Option<String>,
+    },
+    /// Append a step to a run's definition (its status is derived, never set).
+    AddStep {
+        /// Run id or prefix.
+        run: String,
+        /// What the step does.
+        #[arg(long)]
+        name: String,
+        /// What it does or waits for, shown while it is current.
+        #[arg(long)]
+        description: Option<String>,
+        /// The approval it waits on.
+        #[arg(long)]
+        gate: Option<String>,
+        /// What a rejection of the gate does.
+        #[arg(long, value_enum, default_value_t = OnRejectArg::Fail, requires = "gate")]
+        on_reject: OnRejectArg,
+        /// With --on-reject rework: the earlier step (number) the run goes back to.
+        #[arg(long)]
+        rework_to: Option<u32>,
+        /// Who adds it (default: the run's owner).
+        #[arg(long = "as")]
+        as_: Option<String>,
+    },
+    /// Add an approval to a run.
+    AddApproval {
+        /// Run id or prefix.
+        run: String,
+        /// Title.
+        #[arg(long)]
+        title: String,
+        /// Risk of the work it gates.
+        #[arg(long, value_enum)]
+        risk: RiskArg,
+        /// What it requires, in words.
+        #[arg(long)]
+        requirement: String,
+        /// A role whose holders may decide (repeatable).
+        #[arg(long = "role")]
+        roles: Vec<String>,
+        /// An identity who may decide (repeatable).
+        #[arg(long = "approver")]
+        approvers: Vec<String>,
+        /// Who adds it (default: the run's owner).
+        #[arg(long = "as")]
+        as_: Option<String>,
+    },
+    /// Record the outcome of the running step.
+    CompleteStep {
+        /// Run id or prefix.
+        run: String,
+        /// The step's number.
+        #[arg(long)]
+        step: u32,
+        /// What happened.
+        #[arg(long, value_enum, default_value_t = OutcomeArg::Completed)]
+        outcome: OutcomeArg,
+        /// What was found or done, or why it failed.
+        #[arg(long)]
+        note: Option<String>,
+        /// Who records it (default: the run's owner).
+        #[arg(long = "as")]
+        as_: Option<String>,
+    },
+    /// Add a generated output (an action preview; never carried out).
+    AddOutput {
+        /// Run id or prefix.
+        run: String,
+        /// What kind of action it previews.
+        #[arg(long)]
+        kind: String,
+        /// The preview.
+        #[arg(long)]
+        text: String,
+        /// The step that made it (number).
+        #[arg(long)]
+        step: Option<u32>,
+        /// The approval that gates it.
+        #[arg(long)]
+        approval: Option<String>,
+        /// What it was made from: a meeting, file or output id of the run, or `trigger` (repeatable).
+        #[arg(long = "input")]
+        inputs: Vec<String>,
+        /// Who adds it (default: the run's owner).
+        #[arg(long = "as")]
+        as_: Option<String>,
+    },
+    /// Add a file: an input, or an artifact a step made (--step) from inputs (--input).
+    AddFile {
+        /// Run id or prefix.
+        run: String,
+        /// The file (at most 16 MiB).
+        #[arg(long)]
+        file: PathBuf,
+        /// Title (default: the file's name).
+        #[arg(long)]
+        title: Option<String>,
+        /// The step that made it (number).
+        #[arg(long)]
+        step: Option<u32>,
+        /// What it was made from: a meeting, file or output id of the run, or `trigger` (repeatable).
+        #[arg(long = "input")]
+        inputs: Vec<String>,
+        /// Who adds it (default: the run's owner).
+        #[arg(long = "as")]
+        as_: Option<String>,
+    },
+    /// Explain a file or output back to its inputs.
+    Lineage {
+        /// Run id or prefix.
+        run: String,
+        /// File, output or meeting id or prefix.
+        item: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -131,6 +373,15 @@ enum PacketCmd {
         /// What changed and why.
         #[arg(long, default_value = "")]
         message: String,
+        /// Resolve a divergence: the new revision's parents are all the packet's heads (the
+        /// packet's owner only).
+        #[arg(long)]
+        merge: bool,
+    },
+    /// The packet's heads: more than one means concurrent revisions made it diverge.
+    Heads {
+        /// Packet id or prefix.
+        packet: String,
     },
     /// Print a revision (the head by default).
     Show {
@@ -554,6 +805,16 @@ fn run(cli: &Cli, out: &mut print::Out) -> Result<(), ApiError> {
                 }
             }
         }
+        Command::Run(cmd) => run_cmd(&dir, cmd, out)?,
+        Command::Sync(args) => {
+            sync_cmd::sync(args, &dir, deps()?, cli.json)?;
+        }
+        Command::Join(args) => {
+            sync_cmd::join(args, &dir, deps()?, cli.json)?;
+        }
+        Command::StateDigest => {
+            sync_cmd::state_digest(&dir, deps()?, cli.json)?;
+        }
         Command::Check => {
             let report = open(&dir)?.check()?;
             out.check(&report);
@@ -586,10 +847,17 @@ fn run(cli: &Cli, out: &mut print::Out) -> Result<(), ApiError> {
                     file,
                     author,
                     message,
+                    merge,
                 } => {
                     let bytes = read_file(file)?;
-                    out.created(&ws.packet_revise(packet, &bytes, author, message)?.id);
+                    let r = if *merge {
+                        ws.packet_merge(packet, &bytes, author, message)?
+                    } else {
+                        ws.packet_revise(packet, &bytes, author, message)?
+                    };
+                    out.created(&r.id);
                 }
+                PacketCmd::Heads { packet } => out.log(&ws.packet_heads(packet)?),
                 PacketCmd::Show {
                     packet,
                     revision,
@@ -691,6 +959,170 @@ fn run(cli: &Cli, out: &mut print::Out) -> Result<(), ApiError> {
                 }
             }
         }
+    }
+    Ok(())
+}
+
+fn run_cmd(dir: &Path, cmd: &RunCmd, out: &mut print::Out) -> Result<(), ApiError> {
+    use countersign_api::{NewApproval, NewOutput, NewRun, NewStep, Pattern, Risk, StepOutcome};
+    let mut ws = open(dir)?;
+    match cmd {
+        RunCmd::List => out.runs(&ws.run_list()?),
+        RunCmd::Show { run } => out.run(&ws.run_show(run)?),
+        RunCmd::New {
+            name,
+            pattern,
+            owner,
+            trigger,
+            trigger_source,
+            trigger_at,
+            packet,
+            lane,
+            as_,
+        } => {
+            let new = NewRun {
+                name: name.clone(),
+                pattern: match pattern {
+                    PatternArg::Internal => Pattern::Internal,
+                    PatternArg::External => Pattern::External,
+                },
+                owner: owner.clone(),
+                trigger: trigger.clone(),
+                trigger_source: trigger_source.clone(),
+                trigger_at: trigger_at
+                    .as_deref()
+                    .map(countersign_api::parse_time)
+                    .transpose()?,
+                packet: packet.clone(),
+                lane: lane.clone(),
+            };
+            out.created(&ws.run_new(&new, as_.as_deref())?.id);
+        }
+        RunCmd::ImportMeeting { run, file, as_ } => {
+            out.created(&ws.run_import_meeting(run, file, as_.as_deref())?.id);
+        }
+        RunCmd::Approve {
+            approval,
+            as_,
+            note,
+        } => out.run_approval(&ws.run_approve(approval, as_, note.as_deref())?),
+        RunCmd::Reject {
+            approval,
+            as_,
+            reason,
+        } => out.run_approval(&ws.run_reject(approval, as_, reason)?),
+        RunCmd::LinkRoadmap {
+            run,
+            key,
+            title,
+            url,
+            as_,
+        } => {
+            let link = ws.run_link_roadmap(run, key, title, url.as_deref(), as_.as_deref())?;
+            out.created(&link.key);
+        }
+        RunCmd::AddStep {
+            run,
+            name,
+            description,
+            gate,
+            on_reject,
+            rework_to,
+            as_,
+        } => {
+            let rework_to = match (on_reject, rework_to) {
+                (OnRejectArg::Rework, Some(to)) => Some(*to),
+                (OnRejectArg::Rework, None) => {
+                    return Err(ApiError::OutOfRange(
+                        "--on-reject rework needs --rework-to STEP (the earlier step the run goes back to)".into(),
+                    ));
+                }
+                (OnRejectArg::Fail, Some(_)) => {
+                    return Err(ApiError::OutOfRange(
+                        "--rework-to goes with --on-reject rework".into(),
+                    ));
+                }
+                (OnRejectArg::Fail, None) => None,
+            };
+            let step = NewStep {
+                name: name.clone(),
+                description: description.clone(),
+                gate: gate.clone(),
+                rework_to,
+            };
+            let s = ws.run_add_step(run, &step, as_.as_deref())?;
+            out.created(&s.id.unwrap_or_default());
+        }
+        RunCmd::AddApproval {
+            run,
+            title,
+            risk,
+            requirement,
+            roles,
+            approvers,
+            as_,
+        } => {
+            let a = NewApproval {
+                title: title.clone(),
+                risk: match risk {
+                    RiskArg::Low => Risk::Low,
+                    RiskArg::Medium => Risk::Medium,
+                    RiskArg::High => Risk::High,
+                },
+                requirement: requirement.clone(),
+                roles: roles
+                    .iter()
+                    .map(|r| r.parse())
+                    .collect::<Result<Vec<_>, _>>()?,
+                approvers: approvers.clone(),
+            };
+            out.created(&ws.run_add_approval(run, &a, as_.as_deref())?.id);
+        }
+        RunCmd::CompleteStep {
+            run,
+            step,
+            outcome,
+            note,
+            as_,
+        } => {
+            let outcome = match outcome {
+                OutcomeArg::Completed => StepOutcome::Completed,
+                OutcomeArg::Skipped => StepOutcome::Skipped,
+                OutcomeArg::Failed => StepOutcome::Failed,
+            };
+            let s = ws.run_complete_step(run, *step, outcome, note.as_deref(), as_.as_deref())?;
+            out.run_step(&s);
+        }
+        RunCmd::AddOutput {
+            run,
+            kind,
+            text,
+            step,
+            approval,
+            inputs,
+            as_,
+        } => {
+            let o = NewOutput {
+                kind: kind.clone(),
+                text: text.clone(),
+                step: *step,
+                approval: approval.clone(),
+                inputs: inputs.clone(),
+            };
+            out.created(&ws.run_add_output(run, &o, as_.as_deref())?.id);
+        }
+        RunCmd::AddFile {
+            run,
+            file,
+            title,
+            step,
+            inputs,
+            as_,
+        } => {
+            let f = ws.run_add_file(run, file, title.as_deref(), *step, inputs, as_.as_deref())?;
+            out.created(&f.id);
+        }
+        RunCmd::Lineage { run, item } => out.lineage(&ws.run_lineage(run, item)?),
     }
     Ok(())
 }

@@ -2,9 +2,10 @@
 
 use countersign_api::demo::DemoSummary;
 use countersign_api::{
-    ApiError, ApprovalView, CheckReport, EvidenceView, IdentityView, ManifestView, ObjectionStatus,
-    ObjectionView, PacketView, PolicyView, RevisionContent, RevisionView, StatusView, ThreadView,
-    VerifyReport, short,
+    ApiError, ApprovalView, CheckReport, EvidenceView, IdentityView, LineageNode, ManifestView,
+    ObjectionStatus, ObjectionView, PacketView, PolicyView, RevisionContent, RevisionView,
+    RunApprovalView, RunStepView, RunSummaryView, RunView, StatusView, ThreadView, VerifyReport,
+    short,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -236,6 +237,17 @@ impl Out {
                         r.accepted_by_name,
                         r.at,
                         one_line(&r.rationale, 80)
+                    );
+                }
+                // Moves made on two replicas at once: the one that could not take effect is
+                // kept in the history and shown, never dropped.
+                for h in o.history.iter().filter(|h| h.conflict.is_some()) {
+                    say!(
+                        "      CONFLICT: {} by {} at {} did not take effect: {}",
+                        h.action,
+                        h.actor_name,
+                        h.at,
+                        h.conflict.as_deref().unwrap_or_default()
                     );
                 }
             }
@@ -559,6 +571,211 @@ impl Out {
                 s.meaning.as_str()
             );
         }
+    }
+
+    pub fn runs(&self, list: &[RunSummaryView]) {
+        if self.json {
+            return print_json(&list);
+        }
+        if list.is_empty() {
+            say!(
+                "No runs yet. Make one with `countersign run new --name NAME --pattern external --owner IDENTITY --trigger TEXT`."
+            );
+        }
+        for r in list {
+            let pending = if r.pending_approvals > 0 {
+                format!(", {} approval(s) pending", r.pending_approvals)
+            } else {
+                String::new()
+            };
+            say!(
+                "{}  {:<10} {}  ({}; owner {}{pending}; last run {})",
+                short(&r.id),
+                r.status.as_str(),
+                r.name,
+                r.pattern.as_str(),
+                r.owner_name,
+                r.last_run
+            );
+        }
+    }
+
+    pub fn run(&self, r: &RunView) {
+        if self.json {
+            return print_json(r);
+        }
+        say!("{}  {}", r.name, r.id);
+        say!(
+            "  status     {}: {}",
+            r.status.as_str().to_uppercase(),
+            r.status_reason
+        );
+        say!(
+            "  pattern    {}: {}",
+            r.pattern.as_str(),
+            r.pattern_description
+        );
+        say!("  owner      {} ({})", r.owner_name, r.owner_kind.as_str());
+        say!(
+            "  trigger    {} (source: {}, {})",
+            r.trigger.text,
+            r.trigger.source,
+            r.trigger.at
+        );
+        say!("  last run   {}", r.last_run);
+        if let Some(p) = &r.packet {
+            say!(
+                "  packet     {} ({}), lane {}: {}",
+                p.title,
+                short(&p.id),
+                p.lane,
+                p.state
+            );
+        }
+        let a = &r.counts.approvals;
+        say!(
+            "  approvals  {} pending, {} approved, {} rejected. {}",
+            a.pending,
+            a.approved,
+            a.rejected,
+            r.gating
+        );
+        say!("steps:");
+        for s in &r.steps {
+            say!(
+                "  {:02} {:<18} {}",
+                s.number,
+                s.status.as_str().to_uppercase(),
+                s.name
+            );
+            say!("     {}", one_line(&s.explanation, 110));
+        }
+        say!("approvals ({}):", r.approvals.len());
+        for ap in &r.approvals {
+            say!(
+                "  {}  [{}] \"{}\"  risk {}{}",
+                short(&ap.id),
+                ap.status.as_str(),
+                ap.title,
+                ap.risk.as_str(),
+                ap.gates_step
+                    .map(|n| format!(", gates step {n}"))
+                    .unwrap_or_default()
+            );
+            say!("      requires: {}", one_line(&ap.requirement, 100));
+            say!("      approver: {}", ap.approver_label);
+            if let Some(by) = &ap.decided_by_name {
+                let why = ap
+                    .reason
+                    .as_deref()
+                    .map(|w| format!(" — {}", one_line(w, 80)))
+                    .unwrap_or_default();
+                say!("      decided by {by}{why}");
+            }
+        }
+        say!("meetings ({}):", r.meetings.len());
+        for m in &r.meetings {
+            say!(
+                "  {}  \"{}\" ({}, held {}; {})",
+                short(&m.id),
+                m.title,
+                m.format.as_str(),
+                m.held_at,
+                if m.participants.is_empty() {
+                    "no participants named".to_owned()
+                } else {
+                    m.participants.join(", ")
+                }
+            );
+        }
+        say!("outputs ({}):", r.outputs.len());
+        for o in &r.outputs {
+            say!(
+                "  {}  [{}] {}: {}",
+                short(&o.id),
+                o.status.as_str(),
+                o.kind,
+                one_line(&o.text, 80)
+            );
+        }
+        say!("files ({}):", r.files.len());
+        for f in &r.files {
+            let made = f
+                .step
+                .map(|n| format!(", made by step {n}"))
+                .unwrap_or_default();
+            say!(
+                "  {}  {} ({}{made})  {}",
+                short(&f.id),
+                f.title,
+                f.role,
+                f.digest
+            );
+        }
+        say!("roadmap links ({}):", r.roadmap.len());
+        for l in &r.roadmap {
+            say!(
+                "  {}  {}{}",
+                l.key,
+                l.title,
+                l.url
+                    .as_deref()
+                    .map(|u| format!("  <{u}>"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+
+    pub fn run_approval(&self, a: &RunApprovalView) {
+        if self.json {
+            return print_json(a);
+        }
+        say!("{}: {}", a.id, a.status.as_str());
+    }
+
+    pub fn run_step(&self, s: &RunStepView) {
+        if self.json {
+            return print_json(s);
+        }
+        say!("step {}: {}", s.number, s.status.as_str());
+    }
+
+    pub fn lineage(&self, root: &LineageNode) {
+        if self.json {
+            return print_json(root);
+        }
+        fn walk(n: &LineageNode, depth: usize) {
+            let pad = "  ".repeat(depth);
+            let digest = n
+                .digest
+                .as_deref()
+                .map(|d| format!("  {d}"))
+                .unwrap_or_default();
+            say!(
+                "{pad}{} {}  {}{digest}",
+                n.kind,
+                short(&n.id),
+                one_line(&n.label, 80)
+            );
+            if let Some(d) = &n.detail {
+                say!("{pad}    {}", one_line(d, 100));
+            }
+            if let Some(s) = &n.made_by {
+                say!(
+                    "{pad}    made by step {} ({}), {}",
+                    s.number,
+                    s.name,
+                    s.status.as_str()
+                );
+            }
+            if let Some(a) = &n.gated_by {
+                say!("{pad}    gated by \"{}\", {}", a.title, a.status.as_str());
+            }
+            for i in &n.inputs {
+                walk(i, depth + 1);
+            }
+        }
+        walk(root, 0);
     }
 
     pub fn error(&self, e: &ApiError) {

@@ -1,8 +1,13 @@
 //! The audit log: every change is an append-only event in a hash chain.
 //!
-//! An event's hash covers its sequence number, actor, time, kind, the digest of its payload and
-//! the hash of the event before it. Each event made by an identity is signed by that identity
-//! (over the event hash), so a hand-edited row breaks either a digest, a link or a signature.
+//! Every workspace replica keeps its own chain. An event's hash covers the replica that made it,
+//! its position in that replica's chain, its Lamport clock, its actor, time, kind, the digest of
+//! its payload and the hash of the replica's previous event. Each event made by an identity is
+//! signed by that identity (over the event hash), so a hand-edited row breaks either a digest, a
+//! link or a signature, and an event cannot be moved into another replica's chain.
+//!
+//! The events of every replica, merged and ordered by [`Event::order_key`] (Lamport clock, then
+//! replica id, then position), are the workspace's operations: sync ships them between replicas.
 //! This module computes and checks; storing is the store's business and verifying signatures is
 //! handed in as a closure, so the core needs no cryptography beyond hashing.
 
@@ -14,8 +19,16 @@ use crate::time::Timestamp;
 /// One stored audit event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
-    /// 1-based position in the chain.
+    /// Where this workspace stored it (1-based, local order of arrival). Not hashed: the same
+    /// event has different local positions on different replicas.
     pub seq: u64,
+    /// The replica whose chain it belongs to; empty for an event written before replicas existed
+    /// (format v1, verified with [`legacy_event_hash`]).
+    pub replica: String,
+    /// 1-based position in its replica's chain.
+    pub replica_seq: u64,
+    /// Lamport clock: greater than that of every event its replica had seen when it was made.
+    pub lamport: u64,
     /// The identity that made the change; `None` only for the workspace's own genesis event.
     pub actor: Option<String>,
     /// When.
@@ -26,7 +39,7 @@ pub struct Event {
     pub payload: String,
     /// Digest of `payload`'s bytes.
     pub payload_digest: Digest,
-    /// Hash of the previous event; `None` for the first.
+    /// Hash of the previous event of the same replica; `None` for its first.
     pub prev: Option<Digest>,
     /// This event's hash (see [`event_hash`]).
     pub hash: Digest,
@@ -34,8 +47,65 @@ pub struct Event {
     pub signature: Option<String>,
 }
 
-/// The hash of an event from its parts.
+impl Event {
+    /// The hash this event's fields call for.
+    pub fn expected_hash(&self) -> Digest {
+        if self.replica.is_empty() {
+            legacy_event_hash(
+                self.replica_seq,
+                self.actor.as_deref(),
+                self.at,
+                &self.kind,
+                &self.payload_digest,
+                self.prev.as_ref(),
+            )
+        } else {
+            event_hash(
+                &self.replica,
+                self.replica_seq,
+                self.lamport,
+                self.actor.as_deref(),
+                self.at,
+                &self.kind,
+                &self.payload_digest,
+                self.prev.as_ref(),
+            )
+        }
+    }
+
+    /// The total order every replica applies operations in: Lamport clock, then replica id, then
+    /// position in the replica's chain.
+    pub fn order_key(&self) -> (u64, &str, u64) {
+        (self.lamport, &self.replica, self.replica_seq)
+    }
+}
+
+/// The hash of an event from its parts (format v2: replicas and Lamport clocks).
+#[allow(clippy::too_many_arguments)]
 pub fn event_hash(
+    replica: &str,
+    replica_seq: u64,
+    lamport: u64,
+    actor: Option<&str>,
+    at: Timestamp,
+    kind: &str,
+    payload_digest: &Digest,
+    prev: Option<&Digest>,
+) -> Digest {
+    let mut h = FieldHasher::new("countersign/event/v2");
+    h.str(replica)
+        .str(&replica_seq.to_string())
+        .str(&lamport.to_string())
+        .str(actor.unwrap_or(""))
+        .str(&at.to_string())
+        .str(kind)
+        .str(payload_digest.as_str())
+        .str(prev.map(Digest::as_str).unwrap_or(""));
+    h.finish()
+}
+
+/// The hash of an event written before replicas existed (format v1), still verified by `check`.
+pub fn legacy_event_hash(
     seq: u64,
     actor: Option<&str>,
     at: Timestamp,
@@ -53,7 +123,8 @@ pub fn event_hash(
     h.finish()
 }
 
-/// An event ready to be appended: the store supplies `seq` and `prev`, then [`seal`]s it.
+/// An event ready to be appended: the store supplies its replica, position, clock and `prev`,
+/// then [`Draft::seal`]s it.
 #[derive(Debug, Clone)]
 pub struct Draft {
     /// Who.
@@ -67,11 +138,20 @@ pub struct Draft {
 }
 
 impl Draft {
-    /// Complete a draft at position `seq` after `prev`. The signature is added by the caller.
-    pub fn seal(self, seq: u64, prev: Option<Digest>) -> Event {
+    /// Complete a draft at position `replica_seq` of `replica`'s chain, after `prev`, with Lamport
+    /// clock `lamport`. The signature is added by the caller; the local `seq` by the store.
+    pub fn seal(
+        self,
+        replica: &str,
+        replica_seq: u64,
+        lamport: u64,
+        prev: Option<Digest>,
+    ) -> Event {
         let payload_digest = Digest::of(self.payload.as_bytes());
         let hash = event_hash(
-            seq,
+            replica,
+            replica_seq,
+            lamport,
             self.actor.as_deref(),
             self.at,
             &self.kind,
@@ -79,7 +159,10 @@ impl Draft {
             prev.as_ref(),
         );
         Event {
-            seq,
+            seq: replica_seq,
+            replica: replica.to_owned(),
+            replica_seq,
+            lamport,
             actor: self.actor,
             at: self.at,
             kind: self.kind,
@@ -115,6 +198,11 @@ pub enum ChainFault {
     /// The signature is missing or does not verify.
     #[error("its signature does not verify: {0}")]
     BadSignature(String),
+    /// The Lamport clock does not advance along the chain.
+    #[error(
+        "its Lamport clock does not advance past the event before it (the chain was reordered)"
+    )]
+    ClockWentBack,
     /// The chain's recorded head is not its last event.
     #[error(
         "the recorded head of the chain is not its last event (events were removed from the end)"
@@ -126,7 +214,7 @@ pub enum ChainFault {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("audit event #{seq} ({kind}) is bad: {fault}")]
 pub struct BadEvent {
-    /// Its sequence number.
+    /// Its local sequence number.
     pub seq: u64,
     /// Its kind, as stored.
     pub kind: String,
@@ -134,12 +222,20 @@ pub struct BadEvent {
     pub fault: ChainFault,
 }
 
-/// Walks a chain event by event, in order; report the first bad event.
-#[derive(Debug, Default)]
+/// Walks one replica's chain event by event, in chain order; report the first bad event.
+#[derive(Debug)]
 pub struct ChainVerifier {
     expected_seq: u64,
     prev: Option<Digest>,
     last_kind: String,
+    last_seq: u64,
+    lamport: u64,
+}
+
+impl Default for ChainVerifier {
+    fn default() -> Self {
+        ChainVerifier::new()
+    }
 }
 
 impl ChainVerifier {
@@ -149,6 +245,8 @@ impl ChainVerifier {
             expected_seq: 1,
             prev: None,
             last_kind: String::new(),
+            last_seq: 0,
+            lamport: 0,
         }
     }
 
@@ -164,10 +262,10 @@ impl ChainVerifier {
             kind: event.kind.clone(),
             fault,
         };
-        if event.seq != self.expected_seq {
+        if event.replica_seq != self.expected_seq {
             return Err(bad(ChainFault::SequenceGap {
                 expected: self.expected_seq,
-                found: event.seq,
+                found: event.replica_seq,
             }));
         }
         if Digest::of(event.payload.as_bytes()) != event.payload_digest {
@@ -176,16 +274,11 @@ impl ChainVerifier {
         if event.prev != self.prev {
             return Err(bad(ChainFault::BrokenLink));
         }
-        let expect = event_hash(
-            event.seq,
-            event.actor.as_deref(),
-            event.at,
-            &event.kind,
-            &event.payload_digest,
-            event.prev.as_ref(),
-        );
-        if expect != event.hash {
+        if event.expected_hash() != event.hash {
             return Err(bad(ChainFault::HashMismatch));
+        }
+        if !event.replica.is_empty() && event.lamport <= self.lamport {
+            return Err(bad(ChainFault::ClockWentBack));
         }
         if event.actor.is_some() {
             verify_signature(event).map_err(|e| bad(ChainFault::BadSignature(e)))?;
@@ -193,14 +286,21 @@ impl ChainVerifier {
         self.expected_seq += 1;
         self.prev = Some(event.hash.clone());
         self.last_kind.clone_from(&event.kind);
+        self.last_seq = event.seq;
+        self.lamport = event.lamport;
         Ok(())
+    }
+
+    /// The hash of the last event pushed so far.
+    pub fn last_hash(&self) -> Option<Digest> {
+        self.prev.clone()
     }
 
     /// Finish: the recorded head must be the last event's hash. Returns how many events held.
     pub fn finish(self, recorded_head: Option<&Digest>) -> Result<u64, BadEvent> {
         if recorded_head != self.prev.as_ref() {
             return Err(BadEvent {
-                seq: self.expected_seq.saturating_sub(1),
+                seq: self.last_seq,
                 kind: self.last_kind,
                 fault: ChainFault::HeadMismatch,
             });
@@ -223,7 +323,7 @@ mod tests {
                     kind: "test.event".into(),
                     payload: format!("{{\"n\":{seq}}}"),
                 }
-                .seal(seq, prev.clone());
+                .seal("r1", seq, seq * 10, prev.clone());
                 prev = Some(e.hash.clone());
                 e
             })
@@ -276,6 +376,51 @@ mod tests {
         let mut c = chain(5);
         c[3].prev = Some(Digest::of(b"elsewhere"));
         assert_eq!(verify(&c).unwrap_err().fault, ChainFault::BrokenLink);
+
+        // Moved into another replica's chain, or given another clock: the hash no longer holds.
+        let mut c = chain(5);
+        c[2].replica = "r2".into();
+        assert_eq!(verify(&c).unwrap_err().fault, ChainFault::HashMismatch);
+        let mut c = chain(5);
+        c[2].lamport = 1;
+        assert_eq!(verify(&c).unwrap_err().fault, ChainFault::HashMismatch);
+    }
+
+    #[test]
+    fn a_clock_that_goes_back_is_caught() {
+        let mut c = chain(3);
+        c[2].lamport = 25;
+        c[2].hash = c[2].expected_hash();
+        assert!(verify(&c).is_ok());
+        c[2].lamport = 20;
+        c[2].hash = c[2].expected_hash();
+        assert_eq!(verify(&c).unwrap_err().fault, ChainFault::ClockWentBack);
+    }
+
+    #[test]
+    fn legacy_events_verify_with_the_v1_hash() {
+        let mut e = chain(1).remove(0);
+        e.replica = String::new();
+        e.hash = legacy_event_hash(1, None, e.at, &e.kind, &e.payload_digest, None);
+        assert!(verify(&[e.clone()]).is_ok());
+        e.hash = event_hash("", 1, 10, None, e.at, &e.kind, &e.payload_digest, None);
+        assert_eq!(verify(&[e]).unwrap_err().fault, ChainFault::HashMismatch);
+    }
+
+    #[test]
+    fn the_total_order_is_clock_then_replica_then_position() {
+        let mut a = chain(2);
+        let mut b = chain(2);
+        for e in &mut b {
+            e.replica = "r0".into();
+        }
+        a.append(&mut b);
+        a.sort_by(|x, y| x.order_key().cmp(&y.order_key()));
+        let keys: Vec<_> = a
+            .iter()
+            .map(|e| (e.replica.as_str(), e.replica_seq))
+            .collect();
+        assert_eq!(keys, [("r0", 1), ("r1", 1), ("r0", 2), ("r1", 2)]);
     }
 
     #[test]
@@ -296,7 +441,9 @@ mod tests {
         let mut c = chain(2);
         c[1].actor = Some("someone".into());
         c[1].hash = event_hash(
+            "r1",
             2,
+            20,
             Some("someone"),
             c[1].at,
             &c[1].kind,

@@ -13,6 +13,8 @@ pub enum HumanAct {
     Release,
     /// Administer the trust policy.
     Administer,
+    /// Approve or reject an approval of a run record.
+    Decide,
 }
 
 impl HumanAct {
@@ -21,6 +23,7 @@ impl HumanAct {
             HumanAct::Approve => "approve or reject a release",
             HumanAct::Release => "release a packet",
             HumanAct::Administer => "administer the trust policy",
+            HumanAct::Decide => "approve or reject gated work",
         }
     }
 }
@@ -44,7 +47,12 @@ mod tests {
 
     #[test]
     fn agents_are_refused_every_human_act() {
-        for act in [HumanAct::Approve, HumanAct::Release, HumanAct::Administer] {
+        for act in [
+            HumanAct::Approve,
+            HumanAct::Release,
+            HumanAct::Administer,
+            HumanAct::Decide,
+        ] {
             assert_eq!(require_human(IdentityKind::Human, act), Ok(()));
             let e = require_human(IdentityKind::Agent, act).unwrap_err();
             assert!(

@@ -10,6 +10,14 @@ use sha2::{Digest as _, Sha256};
 #[serde(try_from = "String", into = "String")]
 pub struct Digest(String);
 
+/// On the desktop app's boundary a digest is its `sha256:…` string, as serde writes it.
+#[cfg(feature = "specta")]
+impl specta::Type for Digest {
+    fn definition(types: &mut specta::Types) -> specta::datatype::DataType {
+        <String as specta::Type>::definition(types)
+    }
+}
+
 /// A string that is not a `sha256:` digest.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{0}` is not a digest (expected `sha256:` followed by 64 hex characters)")]

@@ -20,6 +20,7 @@ use crate::model::IdentityKind;
 /// Where an objection stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum ObjectionStatus {
     /// Raised and not yet dealt with.
     Open,
@@ -72,6 +73,7 @@ impl FromStr for ObjectionStatus {
 /// A requested move on the ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum LedgerAction {
     /// open → resolved.
     Resolve,

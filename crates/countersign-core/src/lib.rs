@@ -11,6 +11,9 @@
 //! - [`anchor`]: wording anchors and re-anchoring onto new revisions.
 //! - [`ledger`]: the objection ledger's state machine and who may move it.
 //! - [`audit`]: the hash chain over every change.
+//! - [`run`]: run records — a run's definition and facts, and the step graph and status derived
+//!   from them (never stored as editable state).
+//! - [`transcript`]: meeting transcripts (.vtt, .txt, .md): title, time, participants, digest.
 
 pub mod anchor;
 pub mod audit;
@@ -19,8 +22,10 @@ pub mod digest;
 pub mod ledger;
 pub mod model;
 pub mod redline;
+pub mod run;
 pub mod text;
 pub mod time;
+pub mod transcript;
 
 pub use digest::Digest;
 pub use time::{Clock, FixedClock, Timestamp};

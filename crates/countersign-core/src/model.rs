@@ -37,6 +37,7 @@ pub fn object_id(random: [u8; 16]) -> String {
     schemars::JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Role {
     /// Drafts packet wording.
     Author,
@@ -103,6 +104,7 @@ impl FromStr for Role {
 /// approve, accept residual disagreement, or release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum IdentityKind {
     /// A person.
     Human,

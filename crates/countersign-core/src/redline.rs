@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// What a redline segment is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum SegmentKind {
     /// In both.
     Equal,
@@ -16,6 +17,7 @@ pub enum SegmentKind {
 
 /// A run of text in a redline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Segment {
     /// Equal, inserted or deleted.
     pub kind: SegmentKind,

@@ -64,6 +64,14 @@ impl fmt::Display for Timestamp {
     }
 }
 
+/// On the desktop app's boundary a timestamp is its RFC 3339 string, as serde writes it.
+#[cfg(feature = "specta")]
+impl specta::Type for Timestamp {
+    fn definition(types: &mut specta::Types) -> specta::datatype::DataType {
+        <String as specta::Type>::definition(types)
+    }
+}
+
 impl schemars::JsonSchema for Timestamp {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "Timestamp".into()

@@ -23,6 +23,7 @@ pub const STATE_FORMAT: &str = "countersign.verify-state/v1";
 /// The trust policy: who may sign, in which lanes, until when. Signed by its admin.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Policy {
     /// Monotonic version; every change (a lane, a revocation) makes a new one.
     pub version: u64,
@@ -41,6 +42,7 @@ pub struct Policy {
 /// An identity as the policy knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct PolicyIdentity {
     /// Identity id (fingerprint of its first key).
     pub id: String,
@@ -57,6 +59,7 @@ pub struct PolicyIdentity {
 /// One public key of an identity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct PolicyKey {
     /// DSSE keyid: hex SHA-256 of the public key.
     pub keyid: String,
@@ -69,6 +72,7 @@ pub struct PolicyKey {
 /// A bounded release lane: one audience, one owner, the roles that must approve.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Lane {
     /// Lane id (e.g. `exec-review`).
     pub id: String,
@@ -106,6 +110,7 @@ impl Policy {
 /// The packet a manifest is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct PacketRef {
     /// Packet id.
     pub id: String,
@@ -116,6 +121,7 @@ pub struct PacketRef {
 /// The exact revision a manifest binds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct RevisionRef {
     /// Revision id.
     pub id: Digest,
@@ -128,6 +134,7 @@ pub struct RevisionRef {
 /// The lane and audience a manifest is for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct LaneRef {
     /// Lane id.
     pub id: String,
@@ -138,6 +145,7 @@ pub struct LaneRef {
 /// The policy a manifest was drafted under.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct PolicyRef {
     /// Digest of the policy payload bytes.
     pub digest: Digest,
@@ -148,6 +156,7 @@ pub struct PolicyRef {
 /// Who must sign, from the policy's lane.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct RequiredSigners {
     /// The release owner (always required).
     pub owner: String,
@@ -160,6 +169,7 @@ pub struct RequiredSigners {
 /// An objection the packet owner accepted as residual disagreement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ResidualObjection {
     /// Objection id.
     pub id: String,
@@ -178,6 +188,7 @@ pub struct ResidualObjection {
 /// A comment or objection whose wording is gone from the bound revision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct OutdatedAnchor {
     /// Thread or objection id.
     pub id: String,
@@ -190,6 +201,7 @@ pub struct OutdatedAnchor {
 /// An evidence item, by digest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct EvidenceRef {
     /// Evidence id.
     pub id: String,
@@ -206,6 +218,7 @@ pub struct EvidenceRef {
 /// How the bound revision differs from the revision the previous manifest bound.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct PreviousRevision {
     /// The previously bound revision.
     pub id: Digest,
@@ -216,6 +229,7 @@ pub struct PreviousRevision {
 /// Whether a change of wording is trivial.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum ChangeClass {
     /// Only whitespace and punctuation differ.
     Trivial,
@@ -227,6 +241,7 @@ pub enum ChangeClass {
 /// disagreement and evidence. Approvals sign its digest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Manifest {
     /// The packet.
     pub packet: PacketRef,
@@ -261,6 +276,7 @@ pub struct Manifest {
 /// What a signature means (21 CFR Part 11: the meaning is part of what is signed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Meaning {
     /// I approve the release of exactly this.
     Approve,
@@ -284,6 +300,7 @@ impl Meaning {
 /// One signer's decision on one manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Approval {
     /// Digest of the manifest payload signed.
     pub manifest: Digest,

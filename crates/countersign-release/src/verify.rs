@@ -117,6 +117,7 @@ pub struct VerifyInput<'a> {
 
 /// One signer, as the summary names them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Signer {
     /// Identity id.
     pub id: String,

@@ -11,6 +11,8 @@
 mod migrations;
 mod queries;
 mod release_queries;
+mod run_queries;
+mod sync_queries;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -20,6 +22,8 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 pub use migrations::{GUARD_TRIGGERS, MIGRATIONS, SCHEMA_VERSION};
 pub use queries::*;
 pub use release_queries::*;
+pub use run_queries::*;
+pub use sync_queries::*;
 
 /// The database file's name inside a workspace directory.
 pub const DB_FILE: &str = "countersign.db";
@@ -73,6 +77,11 @@ pub enum StoreError {
         /// Up to a few matching ids.
         candidates: Vec<String>,
     },
+    /// The identity was made on another replica: its private key never left that replica.
+    #[error(
+        "the private key of identity {0} is not in this workspace: it stays on the replica where the identity was made; act as an identity made here (`countersign identity add`)"
+    )]
+    KeyElsewhere(String),
     /// A stored value does not parse (the file was edited by hand or is damaged).
     #[error("the workspace holds a damaged value: {0}; run `countersign check`")]
     Corrupt(String),
@@ -100,6 +109,8 @@ fn list_hint(what: &str) -> &'static str {
         "objection" => "list them with `countersign objection list PACKET`",
         "evidence item" => "list them with `countersign evidence list PACKET`",
         "manifest" => "see `countersign manifest status PACKET --lane LANE`",
+        "run" => "list them with `countersign run list`",
+        "approval" | "run item" => "see `countersign run show RUN`",
         _ => "check the id",
     }
 }

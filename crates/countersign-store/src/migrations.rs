@@ -232,6 +232,204 @@ BEGIN SELECT RAISE(ABORT, 'policy versions are never deleted'); END;
 CREATE TRIGGER holds_append_only_delete BEFORE DELETE ON holds
 BEGIN SELECT RAISE(ABORT, 'the blocked-release ledger is append-only'); END;
 "#,
+    // 3: run records. A run's definition (steps, approvals) and its facts (step outcomes and
+    // approval decisions, append-only); the step graph and the run's status are derived from
+    // them and never stored.
+    r#"
+CREATE TABLE runs (
+    id              TEXT PRIMARY KEY,
+    name            TEXT NOT NULL,
+    pattern         TEXT NOT NULL CHECK (pattern IN ('internal', 'external')),
+    owner           TEXT NOT NULL REFERENCES identities (id),
+    trigger_text    TEXT NOT NULL,
+    trigger_source  TEXT NOT NULL,
+    trigger_at      TEXT NOT NULL,
+    packet          TEXT REFERENCES packets (id),
+    lane            TEXT,
+    created_by      TEXT NOT NULL REFERENCES identities (id),
+    created_at      TEXT NOT NULL,
+    CHECK ((packet IS NULL) = (lane IS NULL))
+) STRICT;
+
+CREATE TABLE run_approvals (
+    id           TEXT PRIMARY KEY,
+    run          TEXT NOT NULL REFERENCES runs (id),
+    title        TEXT NOT NULL,
+    risk         TEXT NOT NULL CHECK (risk IN ('low', 'medium', 'high')),
+    requirement  TEXT NOT NULL,
+    roles        TEXT NOT NULL,
+    approvers    TEXT NOT NULL,
+    backing      TEXT CHECK (backing IN ('manifest')),
+    created_by   TEXT NOT NULL REFERENCES identities (id),
+    created_at   TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE run_steps (
+    id           TEXT PRIMARY KEY,
+    run          TEXT NOT NULL REFERENCES runs (id),
+    position     INTEGER NOT NULL,
+    name         TEXT NOT NULL,
+    description  TEXT,
+    gate         TEXT UNIQUE REFERENCES run_approvals (id),
+    on_reject    TEXT NOT NULL CHECK (on_reject IN ('fail', 'rework')),
+    rework_to    INTEGER,
+    added_by     TEXT NOT NULL REFERENCES identities (id),
+    added_at     TEXT NOT NULL,
+    UNIQUE (run, position),
+    CHECK ((on_reject = 'rework') = (rework_to IS NOT NULL))
+) STRICT;
+
+CREATE TABLE run_facts (
+    run       TEXT NOT NULL REFERENCES runs (id),
+    seq       INTEGER NOT NULL,
+    kind      TEXT NOT NULL CHECK (kind IN ('completed', 'skipped', 'failed', 'approved', 'rejected')),
+    step      TEXT REFERENCES run_steps (id),
+    approval  TEXT REFERENCES run_approvals (id),
+    actor     TEXT NOT NULL REFERENCES identities (id),
+    note      TEXT,
+    at        TEXT NOT NULL,
+    PRIMARY KEY (run, seq),
+    CHECK ((step IS NULL) <> (approval IS NULL))
+) STRICT;
+
+CREATE TABLE run_meetings (
+    id            TEXT PRIMARY KEY,
+    run           TEXT NOT NULL REFERENCES runs (id),
+    title         TEXT NOT NULL,
+    format        TEXT NOT NULL CHECK (format IN ('vtt', 'txt', 'md')),
+    held_at       TEXT NOT NULL,
+    time_source   TEXT NOT NULL CHECK (time_source IN ('transcript', 'file', 'import')),
+    participants  TEXT NOT NULL,
+    turns         INTEGER NOT NULL,
+    duration_ms   INTEGER,
+    digest        TEXT NOT NULL REFERENCES files (digest),
+    file_name     TEXT NOT NULL,
+    size          INTEGER NOT NULL,
+    imported_by   TEXT NOT NULL REFERENCES identities (id),
+    imported_at   TEXT NOT NULL,
+    UNIQUE (run, digest)
+) STRICT;
+
+CREATE TABLE run_files (
+    id         TEXT PRIMARY KEY,
+    run        TEXT NOT NULL REFERENCES runs (id),
+    title      TEXT NOT NULL,
+    file_name  TEXT NOT NULL,
+    digest     TEXT NOT NULL REFERENCES files (digest),
+    size       INTEGER NOT NULL,
+    step       TEXT REFERENCES run_steps (id),
+    added_by   TEXT NOT NULL REFERENCES identities (id),
+    added_at   TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE run_outputs (
+    id        TEXT PRIMARY KEY,
+    run       TEXT NOT NULL REFERENCES runs (id),
+    kind      TEXT NOT NULL,
+    text      TEXT NOT NULL,
+    step      TEXT REFERENCES run_steps (id),
+    approval  TEXT REFERENCES run_approvals (id),
+    added_by  TEXT NOT NULL REFERENCES identities (id),
+    added_at  TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE run_inputs (
+    item        TEXT NOT NULL,
+    position    INTEGER NOT NULL,
+    input_kind  TEXT NOT NULL CHECK (input_kind IN ('trigger', 'meeting', 'file', 'output')),
+    input       TEXT NOT NULL,
+    PRIMARY KEY (item, position)
+) STRICT;
+
+CREATE TABLE run_roadmap_links (
+    run       TEXT NOT NULL REFERENCES runs (id),
+    key       TEXT NOT NULL,
+    title     TEXT NOT NULL,
+    url       TEXT,
+    added_by  TEXT NOT NULL REFERENCES identities (id),
+    added_at  TEXT NOT NULL,
+    PRIMARY KEY (run, key)
+) STRICT;
+
+CREATE INDEX run_approvals_by_run ON run_approvals (run);
+CREATE INDEX run_meetings_by_run ON run_meetings (run);
+CREATE INDEX run_files_by_run ON run_files (run);
+CREATE INDEX run_outputs_by_run ON run_outputs (run);
+
+CREATE TRIGGER run_facts_append_only_update BEFORE UPDATE ON run_facts
+BEGIN SELECT RAISE(ABORT, 'run facts are append-only'); END;
+CREATE TRIGGER run_facts_append_only_delete BEFORE DELETE ON run_facts
+BEGIN SELECT RAISE(ABORT, 'run facts are append-only'); END;
+CREATE TRIGGER run_steps_immutable_update BEFORE UPDATE ON run_steps
+BEGIN SELECT RAISE(ABORT, 'run steps are never edited: their status is derived from facts'); END;
+CREATE TRIGGER run_steps_immutable_delete BEFORE DELETE ON run_steps
+BEGIN SELECT RAISE(ABORT, 'run steps are never deleted'); END;
+"#,
+    // 4: sync. Identities without a private key (made on another replica), per-replica audit
+    // chains with Lamport clocks, conflict marks on ledger moves, and sync bookkeeping.
+    r#"
+-- Identities made on other replicas arrive with their public key only: a private key never
+-- leaves the replica it was made on.
+ALTER TABLE identities ADD COLUMN sealed TEXT;
+UPDATE identities SET sealed = sealed_key;
+ALTER TABLE identities DROP COLUMN sealed_key;
+ALTER TABLE identities RENAME COLUMN sealed TO sealed_key;
+
+-- Every replica keeps its own chain; events from other replicas are stored with their origin.
+-- Events written before replicas existed keep replica '' and are verified in the v1 format.
+DROP TRIGGER events_append_only_update;
+ALTER TABLE events ADD COLUMN replica TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN replica_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN lamport INTEGER NOT NULL DEFAULT 0;
+UPDATE events SET replica_seq = seq;
+CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+CREATE UNIQUE INDEX events_by_replica ON events (replica, replica_seq);
+CREATE INDEX events_in_order ON events (lamport, replica, replica_seq);
+CREATE INDEX events_by_kind ON events (kind);
+INSERT INTO meta (key, value) SELECT 'legacy_audit_head', value FROM meta WHERE key = 'audit_head';
+DELETE FROM meta WHERE key = 'audit_head';
+INSERT INTO meta (key, value)
+    SELECT 'replica_id', lower(hex(randomblob(16)))
+    WHERE EXISTS (SELECT 1 FROM meta WHERE key = 'workspace_id');
+
+-- Revisions without children are a packet's heads; several heads mean it has diverged.
+CREATE INDEX revision_parents_by_parent ON revision_parents (parent);
+
+-- A ledger move that was illegal given the state it was applied to (two replicas moved the
+-- same objection at once) is kept in the history, marked with why; it changes no status.
+ALTER TABLE objection_history ADD COLUMN conflict TEXT;
+
+-- Sync: each target's push position, what was seen there, and what could not be applied.
+CREATE TABLE sync_targets (
+    target        TEXT PRIMARY KEY,
+    spec          TEXT NOT NULL,
+    pushed_seq    INTEGER NOT NULL DEFAULT 0,
+    next_batch    INTEGER NOT NULL DEFAULT 1,
+    create_only   TEXT,
+    last_pass_at  TEXT,
+    last_pass     TEXT
+) STRICT;
+
+CREATE TABLE sync_objects (
+    target  TEXT NOT NULL,
+    path    TEXT NOT NULL,
+    size    INTEGER NOT NULL,
+    tag     TEXT NOT NULL,
+    status  TEXT NOT NULL CHECK (status IN ('applied', 'waiting', 'quarantined')),
+    reason  TEXT,
+    at      TEXT NOT NULL,
+    PRIMARY KEY (target, path)
+) STRICT;
+
+CREATE TABLE sync_conflicts (
+    event    TEXT PRIMARY KEY,
+    kind     TEXT NOT NULL,
+    subject  TEXT NOT NULL,
+    detail   TEXT NOT NULL,
+    at       TEXT NOT NULL
+) STRICT;
+"#,
 ];
 
 /// The schema version this build writes.
@@ -250,6 +448,10 @@ pub const GUARD_TRIGGERS: &[&str] = &[
     "policies_immutable_update",
     "policies_immutable_delete",
     "holds_append_only_delete",
+    "run_facts_append_only_update",
+    "run_facts_append_only_delete",
+    "run_steps_immutable_update",
+    "run_steps_immutable_delete",
 ];
 
 #[cfg(test)]
@@ -262,6 +464,8 @@ mod tests {
     const PINNED: &[&str] = &[
         "5a2bb2231c4b12a67fb0352c4b2631161ee27f2cd0123acf5160890c5a0e260d",
         "383c4cc4931d2b26b451aa534d28c66669b7c89c7c98d1464121554db6e65e0f",
+        "5887d5f00b0023b22644a169a1c31ec35b5206da14ac69233e32f65f77dff0b2",
+        "7e51a9f0dcc93e907cd9f978ad1c8d3741cb753f14a619bef4f98409d11a2f71",
     ];
 
     #[test]

@@ -24,6 +24,10 @@ pub enum IdKind {
     Thread,
     /// An objection.
     Objection,
+    /// A run record.
+    Run,
+    /// An approval of a run.
+    RunApproval,
 }
 
 impl IdKind {
@@ -34,6 +38,8 @@ impl IdKind {
             IdKind::Revision => "revisions",
             IdKind::Thread => "threads",
             IdKind::Objection => "objections",
+            IdKind::Run => "runs",
+            IdKind::RunApproval => "run_approvals",
         }
     }
 
@@ -45,6 +51,8 @@ impl IdKind {
             IdKind::Revision => "revision",
             IdKind::Thread => "comment thread",
             IdKind::Objection => "objection",
+            IdKind::Run => "run",
+            IdKind::RunApproval => "approval",
         }
     }
 }
@@ -72,6 +80,10 @@ fn anchor_from(r: &Row<'_>, first: usize) -> rusqlite::Result<Anchor> {
 }
 
 const IDENTITY_COLS: &str = "id, name, kind, roles, public_key, created_at";
+
+/// The columns [`Reader::events_sql`] reads, in its order.
+pub const EVENT_SELECT: &str = "SELECT seq, actor, at, kind, payload, payload_digest, prev, hash, \
+     signature, replica, replica_seq, lamport FROM events";
 
 fn identity_from(
     r: &Row<'_>,
@@ -178,18 +190,21 @@ impl Reader<'_> {
         rows.into_iter().map(identity_parse).collect()
     }
 
-    /// The sealed private key of an identity, as stored (JSON).
+    /// The sealed private key of an identity, as stored (JSON). An identity made on another
+    /// replica has none here ([`StoreError::KeyElsewhere`]).
     pub fn sealed_key(&self, id: &str) -> Result<String> {
-        self.query_row(
-            "SELECT sealed_key FROM identities WHERE id = ?1",
-            [id],
-            |r| r.get(0),
-        )
-        .optional()?
-        .ok_or_else(|| StoreError::NotFound {
-            what: "identity",
-            id: id.to_owned(),
-        })
+        let key: Option<String> = self
+            .query_row(
+                "SELECT sealed_key FROM identities WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "identity",
+                id: id.to_owned(),
+            })?;
+        key.ok_or_else(|| StoreError::KeyElsewhere(id.to_owned()))
     }
 
     /// One packet by full id.
@@ -288,16 +303,10 @@ impl Reader<'_> {
             .collect()
     }
 
-    /// The packet's latest revision, if it has any.
+    /// The packet's head revision, if it has any: its one revision without children or, when
+    /// concurrent revisions made it diverge, the newest of its heads (see [`Reader::heads`]).
     pub fn head(&self, packet: &str) -> Result<Option<Revision>> {
-        let id: Option<String> = self
-            .query_row(
-                "SELECT id FROM revisions WHERE packet = ?1 ORDER BY number DESC LIMIT 1",
-                [packet],
-                |r| r.get(0),
-            )
-            .optional()?;
-        id.map(|id| self.revision(&id)).transpose()
+        Ok(self.heads(packet)?.pop())
     }
 
     /// How many revisions a packet has.
@@ -526,34 +535,52 @@ impl Reader<'_> {
     }
 
     fn events_where(&self, after: u64, limit: usize) -> Result<Vec<Event>> {
-        let mut stmt = self.prepare(
-            "SELECT seq, actor, at, kind, payload, payload_digest, prev, hash, signature FROM events
-             WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-        )?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.events_sql(
+            &format!("{EVENT_SELECT} WHERE seq > ?1 ORDER BY seq LIMIT ?2"),
+            rusqlite::params![after as i64, limit],
+        )
+    }
+
+    /// Events chosen by `sql` (which selects [`EVENT_SELECT`]'s columns).
+    pub fn events_sql(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Event>> {
+        let mut stmt = self.prepare_cached(sql)?;
         let raws = stmt
-            .query_map(rusqlite::params![after as i64, limit], |r| {
+            .query_map(params, |r| {
                 Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, Option<String>>(6)?,
-                    r.get::<_, String>(7)?,
-                    r.get::<_, Option<String>>(8)?,
+                    (
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, Option<String>>(6)?,
+                        r.get::<_, String>(7)?,
+                        r.get::<_, Option<String>>(8)?,
+                    ),
+                    (
+                        r.get::<_, String>(9)?,
+                        r.get::<_, i64>(10)?,
+                        r.get::<_, i64>(11)?,
+                    ),
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         raws.into_iter()
             .map(
-                |(seq, actor, at, kind, payload, pd, prev, hash, signature)| {
+                |(
+                    (seq, actor, at, kind, payload, pd, prev, hash, signature),
+                    (replica, replica_seq, lamport),
+                )| {
                     // Unparseable fields are carried as impossible digests so that `check` names the
                     // event instead of failing to read the log at all.
                     let bad = || Digest::of(b"<unreadable>");
                     Ok(Event {
                         seq: seq as u64,
+                        replica,
+                        replica_seq: replica_seq as u64,
+                        lamport: lamport as u64,
                         actor,
                         at: Timestamp::parse(&at).unwrap_or(Timestamp::from_unix_millis(i64::MIN)),
                         kind,
@@ -568,7 +595,7 @@ impl Reader<'_> {
             .collect()
     }
 
-    /// The recorded head of the audit chain.
+    /// The recorded head of this replica's audit chain.
     pub fn audit_head(&self) -> Result<Option<Digest>> {
         self.meta("audit_head")?.map(|h| digest(&h)).transpose()
     }
@@ -786,17 +813,23 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Append an audit event after the current head. `sign` receives the event hash and returns
-    /// the actor's signature (hex); it is called only when the draft has an actor.
+    /// Append an audit event after the head of this replica's chain, with a Lamport clock one
+    /// past every event the workspace holds. `sign` receives the event hash and returns the
+    /// actor's signature (hex); it is called only when the draft has an actor.
     pub fn append_event(
         &self,
         draft: Draft,
         sign: impl FnOnce(&Digest) -> String,
     ) -> Result<Event> {
+        let replica = self
+            .reader()
+            .meta("replica_id")?
+            .ok_or_else(|| corrupt("the workspace has no replica id"))?;
         let last: Option<(i64, String)> = self
             .query_row(
-                "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1",
-                [],
+                "SELECT replica_seq, hash FROM events WHERE replica = ?1
+                 ORDER BY replica_seq DESC LIMIT 1",
+                [&replica],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
@@ -807,20 +840,31 @@ impl Tx<'_> {
                 "the audit log's recorded head is not its last event (events were removed)",
             ));
         }
-        let (seq, prev) = match last {
+        let (replica_seq, prev) = match last {
             Some((seq, hash)) => (seq as u64 + 1, Some(digest(&hash)?)),
             None => (1, None),
         };
+        let lamport: i64 =
+            self.query_row("SELECT COALESCE(MAX(lamport), 0) FROM events", [], |r| {
+                r.get(0)
+            })?;
         let has_actor = draft.actor.is_some();
-        let mut event = draft.seal(seq, prev);
+        let mut event = draft.seal(&replica, replica_seq, lamport as u64 + 1, prev);
         if has_actor {
             event.signature = Some(sign(&event.hash));
         }
+        event.seq = self.insert_event(&event)?;
+        self.set_meta("audit_head", event.hash.as_str())?;
+        Ok(event)
+    }
+
+    /// Store an event as it is (its own or another replica's); returns its local position.
+    pub fn insert_event(&self, event: &Event) -> Result<u64> {
         self.execute(
-            "INSERT INTO events (seq, actor, at, kind, payload, payload_digest, prev, hash, signature)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO events (actor, at, kind, payload, payload_digest, prev, hash, signature,
+                                 replica, replica_seq, lamport)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
-                event.seq as i64,
                 event.actor,
                 event.at.to_string(),
                 event.kind,
@@ -828,11 +872,13 @@ impl Tx<'_> {
                 event.payload_digest.as_str(),
                 event.prev.as_ref().map(Digest::as_str),
                 event.hash.as_str(),
-                event.signature
+                event.signature,
+                event.replica,
+                event.replica_seq as i64,
+                event.lamport as i64,
             ],
         )?;
-        self.set_meta("audit_head", event.hash.as_str())?;
-        Ok(event)
+        Ok(self.last_insert_rowid() as u64)
     }
 }
 

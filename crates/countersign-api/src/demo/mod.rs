@@ -12,6 +12,8 @@ use serde::Serialize;
 
 use crate::{ApiError, Deps, FixedPassphrase, LedgerAction, Result, Workspace};
 
+mod runs;
+
 const R1: &str = include_str!("r1.md");
 const R2: &str = include_str!("r2.md");
 const R3: &str = include_str!("r3.md");
@@ -27,12 +29,16 @@ pub const LANE: &str = "exec-review";
 pub const DEMO_PASSPHRASE: &str = "demo";
 
 /// What the demo made.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct DemoSummary {
     /// The workspace directory.
     pub workspace: String,
     /// The packet id.
     pub packet: String,
+    /// The run record of the packet's release (paused at the release-manifest approval).
+    pub release_run: String,
+    /// The advocacy nomination run (paused at its advocacy and legal sign-off).
+    pub advocacy_run: String,
     /// The passphrase every demo identity's key is sealed with.
     pub passphrase: String,
 }
@@ -271,9 +277,20 @@ pub fn build(dir: &Path, deps: Deps, passphrase: &str) -> Result<DemoSummary> {
         None,
     )?;
 
+    let runs = runs::build(
+        &mut ws,
+        &clock,
+        &packet,
+        LANE,
+        &priya,
+        countersign_core::Timestamp::from_unix_millis(start),
+    )?;
+
     Ok(DemoSummary {
         workspace: ws.dir().display().to_string(),
         packet,
+        release_run: runs.release,
+        advocacy_run: runs.advocacy,
         passphrase: passphrase.to_owned(),
     })
 }

@@ -1,0 +1,1127 @@
+//! Sync: replicas of one workspace meet through a shared folder or an S3-compatible bucket.
+//!
+//! The operations are the audit events. A pass pushes this replica's events that the target
+//! lacks, as op batches signed by the identities that made them (with the objects they need),
+//! then pulls every other replica's new batches, checks them (format, hashes, links, clocks,
+//! the batch's and every event's signature by a registered, unrevoked key), and applies their
+//! events in the order every replica applies them: Lamport clock, then replica id, then position.
+//! An event that does not verify or cannot apply is never applied: its batch is quarantined and
+//! reported, its replica's later events wait behind it, and everything else goes on.
+//!
+//! See `ARCHITECTURE.md` (Sync) for the layout, the batch format and the conflict rules.
+
+mod apply;
+mod digest;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use countersign_core::Digest;
+use countersign_core::audit::Event;
+use countersign_store::{Store, SyncObjectRow};
+use countersign_sync::{
+    Batch, CreateOnly, LogObject, ObjectProblem, ObjectRef, PutLog, Remote, Waiter, Wake,
+    batch::MAX_BATCH_EVENTS,
+};
+pub use countersign_sync::{Phase, Progress, S3Spec, TargetSpec, TransferOptions};
+use serde::Serialize;
+
+use crate::{ApiError, Deps, Result, Timestamp, Workspace};
+
+/// Numbers moved in one direction.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize, specta::Type,
+)]
+pub struct Moved {
+    /// Operations (audit events).
+    pub ops: u64,
+    /// Op batches.
+    pub batches: u64,
+    /// Objects (revision contents, evidence files, envelopes, bundles).
+    pub objects: u64,
+    /// Bytes of batches and objects.
+    pub bytes: u64,
+}
+
+/// Something at a target that is not applied: quarantined, or waiting for what it needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct HeldBackView {
+    /// Its path at the target (`logs/<replica>/<n>`, `objects/<hex>`).
+    pub object: String,
+    /// The replica that wrote it, for a batch.
+    pub replica: Option<String>,
+    /// Why.
+    pub reason: String,
+    /// Since when (the pass that found it).
+    pub since: Timestamp,
+}
+
+/// A packet whose concurrent revisions left several heads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct DivergedView {
+    /// The packet.
+    pub packet: String,
+    /// Its title.
+    pub title: String,
+    /// Its owner's printed name (who resolves it).
+    pub owner_name: String,
+    /// Its heads, oldest first.
+    pub heads: Vec<String>,
+}
+
+/// A conflict surfaced by merging: kept, never dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct ConflictView {
+    /// `ledger` (an objection moved on two replicas at once), `manifest_version`, …
+    pub kind: String,
+    /// What it concerns (an objection, a packet, a manifest).
+    pub subject: String,
+    /// In words.
+    pub detail: String,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// What one pass did.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct SyncReport {
+    /// The target's name.
+    pub target: String,
+    /// Whether the target honours create-only puts (`honoured`, `ignored`, `unsupported`).
+    pub create_only: String,
+    /// Pushed: this replica's operations and the objects they need.
+    pub pushed: Moved,
+    /// Pulled and applied: other replicas' operations and objects.
+    pub pulled: Moved,
+    /// Batches and objects at the target that are quarantined (they never apply).
+    pub quarantined: Vec<HeldBackView>,
+    /// Batches waiting for something (an object not arrived yet, an earlier batch).
+    pub waiting: Vec<HeldBackView>,
+    /// Operations kept in the log that this version could not apply (unknown kinds).
+    pub kept: Vec<String>,
+    /// This replica's operations not yet at the target.
+    pub pending_ops: u64,
+    /// Packets that have diverged.
+    pub diverged: Vec<DivergedView>,
+    /// Conflicts surfaced so far.
+    pub conflicts: Vec<ConflictView>,
+    /// The workspace's state digest after the pass.
+    pub state_digest: String,
+}
+
+/// One target as `sync status` shows it.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct SyncTargetView {
+    /// Its name.
+    pub target: String,
+    /// Whether it honours create-only puts.
+    pub create_only: Option<String>,
+    /// When the last pass ended.
+    pub last_pass_at: Option<Timestamp>,
+    /// What the last pass moved.
+    pub last_pushed: Option<Moved>,
+    /// What the last pass moved.
+    pub last_pulled: Option<Moved>,
+    /// The last pass's error, if it failed.
+    pub last_error: Option<String>,
+    /// This replica's operations not yet pushed there.
+    pub pending_ops: u64,
+    /// Quarantined there.
+    pub quarantined: Vec<HeldBackView>,
+    /// Waiting there.
+    pub waiting: Vec<HeldBackView>,
+}
+
+/// Where sync stands.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct SyncStatusView {
+    /// The workspace.
+    pub workspace: String,
+    /// This replica.
+    pub replica: String,
+    /// Other replicas whose operations this one holds, with how many.
+    pub replicas: BTreeMap<String, u64>,
+    /// This replica's operations.
+    pub local_ops: u64,
+    /// Every target synced with.
+    pub targets: Vec<SyncTargetView>,
+    /// Packets that have diverged.
+    pub diverged: Vec<DivergedView>,
+    /// Conflicts surfaced by merging.
+    pub conflicts: Vec<ConflictView>,
+    /// The state digest.
+    pub state_digest: String,
+}
+
+#[derive(Serialize, serde::Deserialize)]
+struct PassSummary {
+    pushed: Moved,
+    pulled: Moved,
+    error: Option<String>,
+}
+
+/// A progress callback that does nothing.
+pub fn no_progress(_: &Progress) {}
+
+/// Make Ctrl-C set `stop` (for [`Workspace::sync_watch`]) instead of ending the process at once.
+pub fn stop_on_interrupt() -> Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    countersign_sync::stop_on_interrupt(stop.clone())?;
+    Ok(stop)
+}
+
+/// A folder target.
+pub fn folder_target(dir: &Path) -> TargetSpec {
+    TargetSpec::folder(dir)
+}
+
+/// An S3 target: `s3://BUCKET/PREFIX` at `endpoint` (else `AWS_ENDPOINT_URL`), in `region`
+/// (else `AWS_REGION`, else `us-east-1`).
+pub fn s3_target(url: &str, endpoint: Option<&str>, region: Option<&str>) -> Result<TargetSpec> {
+    Ok(TargetSpec::S3(S3Spec::parse(url, endpoint, region)?))
+}
+
+/// Make a new replica, in the empty (or missing) directory `dir`, of the workspace kept at
+/// `target`: it pulls everything there. The new replica then adds its own identities.
+pub fn join(
+    dir: &Path,
+    target: &TargetSpec,
+    deps: Deps,
+    progress: &(dyn Fn(&Progress) + Sync),
+) -> Result<(Workspace, SyncReport)> {
+    if let Ok(mut entries) = std::fs::read_dir(dir)
+        && entries.next().is_some()
+    {
+        return Err(ApiError::NotEmpty(dir.to_path_buf()));
+    }
+    let remote = Remote::open(target, TransferOptions::from_env())?;
+    let Some(marker) = remote.read_marker()? else {
+        return Err(ApiError::NotPermitted(format!(
+            "there is no Countersign workspace at {}; push one there first with `countersign sync` from a workspace",
+            target.name()
+        )));
+    };
+    drop(remote);
+    std::fs::create_dir_all(dir).map_err(|source| ApiError::Io {
+        action: "create the directory",
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let store = Store::create(dir)?;
+    let mut ws = Workspace::with(dir, store, deps);
+    let replica = ws.new_id();
+    let at = ws.clock.now();
+    ws.store.write(|tx| -> Result<()> {
+        tx.set_meta("workspace_id", &marker.workspace)?;
+        tx.set_meta("replica_id", &replica)?;
+        tx.set_meta("created_at", &at.to_string())?;
+        tx.set_meta("joined_from", &target.name())?;
+        Ok(())
+    })?;
+    let report = ws.sync_once(target, progress)?;
+    Ok((ws, report))
+}
+
+/// One batch fetched in a pull, and what became of it.
+struct Fetched {
+    log: LogObject,
+    batch: Batch,
+    /// The events this workspace does not hold yet.
+    new: Vec<Event>,
+    state: BatchState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum BatchState {
+    Unchecked,
+    Verified,
+    Quarantined(String),
+    Waiting(String),
+}
+
+impl Workspace {
+    /// This replica's id.
+    pub fn replica_id(&self) -> Result<String> {
+        Ok(self.store.read().replica_id()?)
+    }
+
+    /// One pass with `target`: push this replica's new operations, then pull and apply every
+    /// other replica's. Nothing that fails to verify is applied or makes the pass fail; it is
+    /// reported. A target that cannot be reached fails the pass and keeps the operations queued.
+    pub fn sync_once(
+        &mut self,
+        target: &TargetSpec,
+        progress: &(dyn Fn(&Progress) + Sync),
+    ) -> Result<SyncReport> {
+        let name = target.name();
+        let result = self.pass(target, &name, progress);
+        let at = self.clock.now();
+        let summary = match &result {
+            Ok(r) => PassSummary {
+                pushed: r.pushed,
+                pulled: r.pulled,
+                error: None,
+            },
+            Err(e) => PassSummary {
+                pushed: Moved::default(),
+                pulled: Moved::default(),
+                error: Some(e.to_string()),
+            },
+        };
+        let json = serde_json::to_string(&summary).unwrap_or_default();
+        let spec = serde_json::to_string(target).unwrap_or_default();
+        self.store.write(|tx| -> Result<()> {
+            tx.upsert_sync_target(&name, &spec)?;
+            tx.set_last_pass(&name, at, &json)?;
+            Ok(())
+        })?;
+        let mut report = result?;
+        report.pending_ops = self.pending_ops(&name)?;
+        report.state_digest = self.state_digest()?;
+        Ok(report)
+    }
+
+    fn pass(
+        &mut self,
+        target: &TargetSpec,
+        name: &str,
+        progress: &(dyn Fn(&Progress) + Sync),
+    ) -> Result<SyncReport> {
+        let legacy = self.store.read().legacy_event_count()?;
+        if legacy > 0 {
+            return Err(ApiError::NotPermitted(format!(
+                "this workspace holds {legacy} events written before sync existed (schema 2); they carry no replica or clock and cannot be shared. Make a new workspace and sync that"
+            )));
+        }
+        let mut remote = Remote::open(target, TransferOptions::from_env())?;
+        let workspace = self.workspace_id()?;
+        let replica = self.replica_id()?;
+        let spec = serde_json::to_string(target).unwrap_or_default();
+        self.store
+            .write(|tx| -> Result<()> { Ok(tx.upsert_sync_target(name, &spec)?) })?;
+        // Probe once per target whether it honours create-only puts (and say so in status).
+        let row = self.store.read().sync_target(name)?;
+        let create_only = match row.and_then(|r| r.create_only) {
+            Some(c) => c,
+            None => {
+                let nonce = self.new_id();
+                let verdict = remote.probe_create_only(&replica, &nonce);
+                if let CreateOnly::Unsupported(why) = &verdict {
+                    eprintln!(
+                        "note: {name} does not take create-only puts ({why}); plain puts are used (every object has one writer)"
+                    );
+                }
+                let v = verdict.as_str().to_owned();
+                self.store
+                    .write(|tx| -> Result<()> { Ok(tx.set_create_only(name, &v)?) })?;
+                v
+            }
+        };
+        remote.use_create_only(create_only == "honoured");
+        match remote.read_marker()? {
+            Some(m) if m.workspace != workspace => {
+                return Err(countersign_sync::SyncError::Foreign(format!(
+                    "{name} holds workspace {}, not this one ({workspace}); choose another folder or prefix, or `countersign join` it into an empty directory",
+                    m.workspace
+                ))
+                .into());
+            }
+            Some(_) => {}
+            None => remote.write_marker(&workspace)?,
+        }
+        let mut report = SyncReport {
+            target: name.to_owned(),
+            create_only,
+            pushed: Moved::default(),
+            pulled: Moved::default(),
+            quarantined: Vec::new(),
+            waiting: Vec::new(),
+            kept: Vec::new(),
+            pending_ops: 0,
+            diverged: Vec::new(),
+            conflicts: Vec::new(),
+            state_digest: String::new(),
+        };
+        self.push(&remote, name, &workspace, &replica, &mut report, progress)?;
+        self.pull(&remote, name, &workspace, &replica, &mut report, progress)?;
+        let read = self.store.read();
+        for o in read.sync_objects(name)? {
+            let view = HeldBackView {
+                replica: o
+                    .path
+                    .strip_prefix("logs/")
+                    .and_then(|p| p.split('/').next())
+                    .map(str::to_owned),
+                object: o.path,
+                reason: o.reason.unwrap_or_default(),
+                since: o.at,
+            };
+            match o.status.as_str() {
+                "quarantined" => report.quarantined.push(view),
+                "waiting" => report.waiting.push(view),
+                _ => {}
+            }
+        }
+        report.diverged = self.diverged()?;
+        report.conflicts = self.conflicts()?;
+        Ok(report)
+    }
+
+    /// This replica's operations not yet at `target`.
+    fn pending_ops(&self, target: &str) -> Result<u64> {
+        let read = self.store.read();
+        let replica = read.replica_id()?;
+        let pushed = read.sync_target(target)?.map_or(0, |t| t.pushed_seq);
+        let head = read
+            .replica_heads()?
+            .into_iter()
+            .find(|h| h.replica == replica)
+            .map_or(0, |h| h.replica_seq);
+        Ok(head.saturating_sub(pushed))
+    }
+
+    fn push(
+        &mut self,
+        remote: &Remote,
+        name: &str,
+        workspace: &str,
+        replica: &str,
+        report: &mut SyncReport,
+        progress: &(dyn Fn(&Progress) + Sync),
+    ) -> Result<()> {
+        let row = self
+            .store
+            .read()
+            .sync_target(name)?
+            .ok_or_else(|| ApiError::OutOfRange(format!("unknown target {name}")))?;
+        let (mut pushed, mut next) = (row.pushed_seq, row.next_batch.max(1));
+        let mut existing = remote.list_objects()?;
+        // Repair: an object held here whose copy at the target has the wrong size (truncated by
+        // a sync tool, damaged) is written again from the good bytes, whoever wrote it first.
+        let mut repairs: Vec<(Digest, Bytes, bool)> = Vec::new();
+        {
+            let read = self.store.read();
+            for (d, size) in read.held_object_sizes()? {
+                if existing.get(&d).is_some_and(|s| *s != size)
+                    && let Some(bytes) = read.held_object(&d)?
+                    && Digest::of(&bytes) == d
+                {
+                    repairs.push((d, Bytes::from(bytes), true));
+                }
+            }
+        }
+        if !repairs.is_empty() {
+            report.pushed.objects += repairs.len() as u64;
+            report.pushed.bytes += repairs.iter().map(|(_, b, _)| b.len() as u64).sum::<u64>();
+            for (d, b, _) in &repairs {
+                existing.insert(d.clone(), b.len() as u64);
+            }
+            remote.put_objects(repairs, progress)?;
+        }
+        loop {
+            let events =
+                self.store
+                    .read()
+                    .replica_events_after(replica, pushed, MAX_BATCH_EVENTS)?;
+            let Some(first) = events.first() else {
+                break;
+            };
+            // One batch: the next run of events by one identity (the genesis travels alone).
+            let signer = first.actor.clone();
+            let run: Vec<Event> = match &signer {
+                None => vec![first.clone()],
+                Some(s) => events
+                    .iter()
+                    .take_while(|e| e.actor.as_deref() == Some(s.as_str()))
+                    .cloned()
+                    .collect(),
+            };
+            let mut refs = Vec::new();
+            let mut uploads: Vec<(Digest, Bytes, bool)> = Vec::new();
+            {
+                let read = self.store.read();
+                for e in &run {
+                    for d in apply::needed_objects(e) {
+                        let bytes = apply::object_bytes(read, e, &d)?.ok_or_else(|| {
+                            countersign_store::StoreError::Corrupt(format!(
+                                "the object {d} that event #{} ({}) needs is not in the workspace",
+                                e.replica_seq, e.kind
+                            ))
+                        })?;
+                        let size = bytes.len() as u64;
+                        refs.push(ObjectRef {
+                            digest: d.clone(),
+                            size,
+                        });
+                        match existing.get(&d) {
+                            Some(s) if *s == size => {}
+                            found => {
+                                if !uploads.iter().any(|(u, _, _)| *u == d) {
+                                    uploads.push((d, Bytes::from(bytes), found.is_some()));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            let object_bytes: u64 = uploads.iter().map(|(_, b, _)| b.len() as u64).sum();
+            let object_count = uploads.len() as u64;
+            let uploaded: Vec<(Digest, u64)> = uploads
+                .iter()
+                .map(|(d, b, _)| (d.clone(), b.len() as u64))
+                .collect();
+            remote.put_objects(uploads, progress)?;
+            existing.extend(uploaded);
+            let key = match &signer {
+                Some(s) => {
+                    let who = self.store.read().identity(s)?;
+                    Some(self.unlock(&who)?)
+                }
+                None => None,
+            };
+            let last = run.last().map_or(pushed, |e| e.replica_seq);
+            let mut written = None;
+            for _ in 0..1000 {
+                let mut batch = Batch::new(
+                    workspace,
+                    replica,
+                    next,
+                    signer.as_deref(),
+                    &run,
+                    refs.clone(),
+                );
+                if let Some(k) = &key {
+                    batch.sign(k);
+                }
+                let bytes = Bytes::from(batch.to_bytes());
+                match remote.put_log(replica, next, bytes.clone())? {
+                    PutLog::Written => {
+                        written = Some((last, bytes.len() as u64));
+                        break;
+                    }
+                    PutLog::Occupied(found) if found == bytes => {
+                        written = Some((last, 0));
+                        break;
+                    }
+                    PutLog::Occupied(found) => {
+                        // Ours from an interrupted pass (grouped differently)? Then it is pushed.
+                        let ours =
+                            Batch::parse(&found, workspace, replica, next)
+                                .ok()
+                                .filter(|b| {
+                                    b.events.first().map(|e| e.replica_seq) == Some(pushed + 1)
+                                        && b.events.iter().all(|e| {
+                                            self.store
+                                                .read()
+                                                .replica_event(replica, e.replica_seq)
+                                                .ok()
+                                                .flatten()
+                                                .is_some_and(|held| held.hash == e.hash)
+                                        })
+                                });
+                        if let Some(b) = ours {
+                            let upto = b.events.last().map_or(pushed, |e| e.replica_seq);
+                            written = Some((upto, 0));
+                            break;
+                        }
+                        eprintln!(
+                            "warning: {} at {name} was not written by this replica; it is skipped (it will be quarantined by every replica)",
+                            countersign_sync::remote::log_path(replica, next)
+                        );
+                        next += 1;
+                    }
+                }
+            }
+            let Some((upto, bytes)) = written else {
+                return Err(ApiError::OutOfRange(format!(
+                    "could not find a free batch number in this replica's log at {name}"
+                )));
+            };
+            if bytes > 0 {
+                report.pushed.ops += upto - pushed;
+                report.pushed.batches += 1;
+                report.pushed.objects += object_count;
+                report.pushed.bytes += bytes + object_bytes;
+            }
+            pushed = upto;
+            next += 1;
+            self.store
+                .write(|tx| -> Result<()> { Ok(tx.set_pushed(name, pushed, next)?) })?;
+        }
+        Ok(())
+    }
+
+    fn pull(
+        &mut self,
+        remote: &Remote,
+        name: &str,
+        workspace: &str,
+        replica: &str,
+        report: &mut SyncReport,
+        progress: &(dyn Fn(&Progress) + Sync),
+    ) -> Result<()> {
+        let now = self.clock.now();
+        let seen: HashMap<String, SyncObjectRow> = self
+            .store
+            .read()
+            .sync_objects(name)?
+            .into_iter()
+            .map(|o| (o.path.clone(), o))
+            .collect();
+        let logs: Vec<LogObject> = remote
+            .list_logs(progress)?
+            .into_iter()
+            .filter(|l| l.replica != replica)
+            .filter(|l| {
+                // Done with it (applied, or quarantined and unchanged since): not fetched again.
+                !seen.get(&l.path).is_some_and(|o| {
+                    (o.status == "applied" || o.status == "quarantined")
+                        && o.size == l.size
+                        && o.tag == l.tag
+                })
+            })
+            .collect();
+        if logs.is_empty() {
+            return Ok(());
+        }
+        let paths: Vec<String> = logs.iter().map(|l| l.path.clone()).collect();
+        let total: u64 = logs.iter().map(|l| l.size).sum();
+        let got = remote.get_many(&paths, progress, total);
+        let mut rows: Vec<SyncObjectRow> = Vec::new();
+        let row = |l: &LogObject, status: &str, reason: Option<String>| SyncObjectRow {
+            path: l.path.clone(),
+            size: l.size,
+            tag: l.tag.clone(),
+            status: status.to_owned(),
+            reason,
+            at: now,
+        };
+        let mut fetched: Vec<Fetched> = Vec::new();
+        let mut held: HashMap<String, (u64, Option<Digest>)> = self
+            .store
+            .read()
+            .replica_heads()?
+            .into_iter()
+            .map(|h| (h.replica, (h.replica_seq, Some(h.hash))))
+            .collect();
+        for (log, bytes) in logs.into_iter().zip(got) {
+            let bytes = match bytes {
+                Ok(Some(b)) => b,
+                Ok(None) => continue,
+                Err(e) => {
+                    rows.push(row(
+                        &log,
+                        "waiting",
+                        Some(format!("could not be read: {e}")),
+                    ));
+                    continue;
+                }
+            };
+            report.pulled.bytes += bytes.len() as u64;
+            match Batch::parse(&bytes, workspace, &log.replica, log.number) {
+                Err(bad) => rows.push(row(&log, "quarantined", Some(bad.0))),
+                Ok(batch) => {
+                    let mut new = Vec::new();
+                    let mut state = BatchState::Unchecked;
+                    for e in batch.events() {
+                        let have = self.store.read().replica_event(&e.replica, e.replica_seq)?;
+                        match have {
+                            Some(h) if h.hash == e.hash => {}
+                            Some(_) => {
+                                state = BatchState::Quarantined(format!(
+                                    "event #{} ({}) differs from the event #{} of replica {} already held: the replica's log was rewritten",
+                                    e.replica_seq, e.kind, e.replica_seq, e.replica
+                                ));
+                                break;
+                            }
+                            None => new.push(e),
+                        }
+                    }
+                    fetched.push(Fetched {
+                        log,
+                        batch,
+                        new,
+                        state,
+                    });
+                }
+            }
+        }
+        // The objects the new events need, fetched a bounded number at a time.
+        let mut wanted: Vec<ObjectRef> = Vec::new();
+        {
+            let read = self.store.read();
+            let mut seen_d = HashSet::new();
+            for f in &fetched {
+                for e in &f.new {
+                    for d in apply::needed_objects(e) {
+                        let here = match e.kind.as_str() {
+                            "revision.created" => read.exists_in("blobs", "digest", d.as_str())?,
+                            "evidence.added" => read.exists_in("files", "digest", d.as_str())?,
+                            _ => false,
+                        };
+                        if !here && seen_d.insert(d.clone()) {
+                            let size = f
+                                .batch
+                                .objects
+                                .iter()
+                                .find(|o| o.digest == d)
+                                .map_or(0, |o| o.size);
+                            wanted.push(ObjectRef { digest: d, size });
+                        }
+                    }
+                }
+            }
+        }
+        let mut objects: HashMap<Digest, Bytes> = HashMap::new();
+        let mut problems: HashMap<Digest, ObjectProblem> = HashMap::new();
+        for (d, r) in remote.get_objects(&wanted, progress) {
+            match r {
+                Ok(b) => {
+                    report.pulled.objects += 1;
+                    report.pulled.bytes += b.len() as u64;
+                    objects.insert(d, b);
+                }
+                Err(p) => {
+                    problems.insert(d, p);
+                }
+            }
+        }
+        for (d, p) in &problems {
+            let path = countersign_sync::remote::object_path(d);
+            let (status, size) = match p {
+                ObjectProblem::Damaged { size, .. } => ("quarantined", *size),
+                _ => ("waiting", 0),
+            };
+            rows.push(SyncObjectRow {
+                path,
+                size,
+                tag: String::new(),
+                status: status.to_owned(),
+                reason: Some(format!("{p}")),
+                at: now,
+            });
+        }
+        // Objects that were damaged before and are good now.
+        let healed: Vec<String> = seen
+            .keys()
+            .filter(|p| p.starts_with("objects/"))
+            .filter(|p| {
+                wanted
+                    .iter()
+                    .any(|w| countersign_sync::remote::object_path(&w.digest) == **p)
+                    && !problems
+                        .keys()
+                        .any(|d| countersign_sync::remote::object_path(d) == **p)
+            })
+            .cloned()
+            .collect();
+
+        // Every new event, in the order every replica applies them.
+        let mut queue: Vec<(usize, usize)> = Vec::new();
+        for (bi, f) in fetched.iter().enumerate() {
+            if f.state == BatchState::Unchecked {
+                for ei in 0..f.new.len() {
+                    queue.push((bi, ei));
+                }
+            }
+        }
+        queue.sort_by(|a, b| {
+            fetched[a.0].new[a.1]
+                .order_key()
+                .cmp(&fetched[b.0].new[b.1].order_key())
+        });
+        // Why a replica's chain stopped here this pass, for the batches waiting behind it.
+        let mut reasons: HashMap<String, String> = HashMap::new();
+        let mut applied_ops = 0u64;
+        let mut kept: Vec<String> = Vec::new();
+        let mut touched = apply::Touched::default();
+        self.store.write(|tx| -> Result<()> {
+            for (bi, ei) in queue {
+                if !matches!(
+                    fetched[bi].state,
+                    BatchState::Unchecked | BatchState::Verified
+                ) {
+                    continue;
+                }
+                let e = fetched[bi].new[ei].clone();
+                let (have_seq, have_hash) = held.get(&e.replica).cloned().unwrap_or((0, None));
+                if e.replica_seq <= have_seq {
+                    continue;
+                }
+                macro_rules! stop {
+                    ($state:expr, $follow:expr) => {{
+                        fetched[bi].state = $state;
+                        reasons.entry(e.replica.clone()).or_insert($follow);
+                    }};
+                }
+                if e.replica_seq != have_seq + 1 {
+                    let why = reasons.get(&e.replica).cloned().unwrap_or_else(|| {
+                        format!(
+                            "waiting for operation #{} of replica {} (not at the target yet)",
+                            have_seq + 1,
+                            e.replica
+                        )
+                    });
+                    fetched[bi].state = BatchState::Waiting(why);
+                    continue;
+                }
+                let path = fetched[bi].log.path.clone();
+                let behind = |why: &str| format!("waiting behind {path}: {why}");
+                if e.prev != have_hash {
+                    let why = format!(
+                        "event #{} ({}) does not link to the replica's chain as held here",
+                        e.replica_seq, e.kind
+                    );
+                    stop!(BatchState::Quarantined(why.clone()), behind(&why));
+                    continue;
+                }
+                if fetched[bi].state == BatchState::Unchecked {
+                    match verify_batch(tx.reader(), &fetched[bi].batch, &e) {
+                        Ok(()) => fetched[bi].state = BatchState::Verified,
+                        Err(why) => {
+                            stop!(BatchState::Quarantined(why.clone()), behind(&why));
+                            continue;
+                        }
+                    }
+                }
+                if let Some(why) = revoked(tx.reader(), &e)? {
+                    stop!(BatchState::Quarantined(why.clone()), behind(&why));
+                    continue;
+                }
+                let missing: Vec<String> = apply::needed_objects(&e)
+                    .iter()
+                    .filter_map(|d| {
+                        problems
+                            .get(d)
+                            .map(|p| format!("object {} is {p}", d.hex()))
+                    })
+                    .collect();
+                if !missing.is_empty() {
+                    let why = missing.join("; ");
+                    stop!(BatchState::Waiting(why.clone()), behind(&why));
+                    continue;
+                }
+                let outcome = tx.savepoint(
+                    || -> std::result::Result<apply::Outcome, apply::ApplyError> {
+                        tx.insert_event(&e)?;
+                        apply::apply(tx, &e, &objects, &mut touched)
+                    },
+                );
+                match outcome {
+                    Ok(o) => {
+                        if let apply::Outcome::Kept(why) = o {
+                            kept.push(format!(
+                                "#{} ({}) of replica {}: {why}",
+                                e.replica_seq, e.kind, e.replica
+                            ));
+                        }
+                        held.insert(e.replica.clone(), (e.replica_seq, Some(e.hash.clone())));
+                        applied_ops += 1;
+                    }
+                    Err(apply::ApplyError::Refused(why)) => {
+                        let why = format!("event #{} ({}): {why}", e.replica_seq, e.kind);
+                        stop!(BatchState::Quarantined(why.clone()), behind(&why));
+                    }
+                    Err(apply::ApplyError::Local(err)) => return Err(err),
+                }
+            }
+            touched.rederive(tx)?;
+            for f in &fetched {
+                let (have, _) = held.get(&f.log.replica).cloned().unwrap_or((0, None));
+                let done = f.new.iter().all(|e| e.replica_seq <= have);
+                let (status, reason) = match &f.state {
+                    BatchState::Quarantined(w) => ("quarantined", Some(w.clone())),
+                    _ if done => ("applied", None),
+                    BatchState::Waiting(w) => ("waiting", Some(w.clone())),
+                    _ => (
+                        "waiting",
+                        Some(reasons.get(&f.log.replica).cloned().unwrap_or_else(|| {
+                            "waiting behind an earlier batch of its replica".to_owned()
+                        })),
+                    ),
+                };
+                rows.push(row(&f.log, status, reason));
+                if status == "applied" && !f.new.is_empty() {
+                    report.pulled.batches += 1;
+                }
+            }
+            for r in &rows {
+                tx.set_sync_object(name, r)?;
+            }
+            for p in &healed {
+                tx.set_sync_object(
+                    name,
+                    &SyncObjectRow {
+                        path: p.clone(),
+                        size: 0,
+                        tag: String::new(),
+                        status: "applied".into(),
+                        reason: None,
+                        at: now,
+                    },
+                )?;
+            }
+            Ok(())
+        })?;
+        report.pulled.ops += applied_ops;
+        report.kept.extend(kept);
+        Ok(())
+    }
+
+    /// Continuous sync until `stop` is set: a pass now, then one whenever files arrive in a
+    /// folder target (debounced), this workspace changes, or `interval` passes. A target that
+    /// cannot be reached is retried with a growing delay (up to five minutes); operations made
+    /// meanwhile stay queued. `on_pass` sees every pass's outcome.
+    pub fn sync_watch(
+        &mut self,
+        target: &TargetSpec,
+        interval: Duration,
+        stop: Arc<AtomicBool>,
+        on_pass: &mut dyn FnMut(&Result<SyncReport>),
+        progress: &(dyn Fn(&Progress) + Sync),
+    ) -> Result<()> {
+        let folder = match target {
+            TargetSpec::Folder { path } => Some(path.clone()),
+            TargetSpec::S3(_) => None,
+        };
+        let mut waiter: Option<Waiter> = None;
+        let mut retry = Duration::from_secs(2);
+        loop {
+            if waiter.is_none() {
+                let dir = folder.as_deref().filter(|d| d.is_dir());
+                if dir.is_some() || folder.is_none() {
+                    waiter = Waiter::new(dir, Duration::from_millis(500), stop.clone()).ok();
+                }
+            }
+            let result = self.sync_once(target, progress);
+            let failed = result.is_err();
+            on_pass(&result);
+            if stop.load(Ordering::SeqCst) {
+                return Ok(());
+            }
+            let wait = if failed {
+                let w = retry;
+                retry = (retry * 2).min(Duration::from_secs(300));
+                // A folder that went away: watch it again once it is back.
+                if folder.as_deref().is_some_and(|d| !d.is_dir()) {
+                    waiter = None;
+                }
+                w
+            } else {
+                retry = Duration::from_secs(2);
+                interval
+            };
+            let before = self.store.read().event_count()?;
+            let start = std::time::Instant::now();
+            loop {
+                let slice = Duration::from_secs(1).min(wait.saturating_sub(start.elapsed()));
+                let wake = match &waiter {
+                    Some(w) => w.wait(slice),
+                    None => {
+                        std::thread::sleep(slice);
+                        if stop.load(Ordering::SeqCst) {
+                            Wake::Stop
+                        } else {
+                            Wake::Interval
+                        }
+                    }
+                };
+                match wake {
+                    Wake::Stop => return Ok(()),
+                    Wake::Changed if !failed => break,
+                    _ => {}
+                }
+                if start.elapsed() >= wait {
+                    break;
+                }
+                if !failed && self.store.read().event_count()? != before {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Where sync stands: every target's last pass and queue, what is quarantined or waiting,
+    /// divergences and conflicts.
+    pub fn sync_status(&self) -> Result<SyncStatusView> {
+        let read = self.store.read();
+        let replica = read.replica_id()?;
+        let mut replicas = BTreeMap::new();
+        let mut local_ops = 0;
+        for h in read.replica_heads()? {
+            if h.replica == replica {
+                local_ops = h.replica_seq;
+            } else {
+                replicas.insert(h.replica, h.replica_seq);
+            }
+        }
+        let mut targets = Vec::new();
+        for t in read.sync_targets()? {
+            let summary: Option<PassSummary> = t
+                .last_pass
+                .as_deref()
+                .and_then(|s| serde_json::from_str(s).ok());
+            let mut quarantined = Vec::new();
+            let mut waiting = Vec::new();
+            for o in read.sync_objects(&t.target)? {
+                let view = HeldBackView {
+                    replica: o
+                        .path
+                        .strip_prefix("logs/")
+                        .and_then(|p| p.split('/').next())
+                        .map(str::to_owned),
+                    object: o.path,
+                    reason: o.reason.unwrap_or_default(),
+                    since: o.at,
+                };
+                match o.status.as_str() {
+                    "quarantined" => quarantined.push(view),
+                    "waiting" => waiting.push(view),
+                    _ => {}
+                }
+            }
+            targets.push(SyncTargetView {
+                pending_ops: local_ops.saturating_sub(t.pushed_seq),
+                target: t.target,
+                create_only: t.create_only,
+                last_pass_at: t.last_pass_at,
+                last_pushed: summary.as_ref().map(|s| s.pushed),
+                last_pulled: summary.as_ref().map(|s| s.pulled),
+                last_error: summary.and_then(|s| s.error),
+                quarantined,
+                waiting,
+            });
+        }
+        Ok(SyncStatusView {
+            workspace: self.workspace_id()?,
+            replica,
+            replicas,
+            local_ops,
+            targets,
+            diverged: self.diverged()?,
+            conflicts: self.conflicts()?,
+            state_digest: self.state_digest()?,
+        })
+    }
+
+    fn diverged(&self) -> Result<Vec<DivergedView>> {
+        let read = self.store.read();
+        let mut out = Vec::new();
+        for p in read.packets()? {
+            let heads = read.heads(&p.id)?;
+            if heads.len() > 1 {
+                out.push(DivergedView {
+                    owner_name: self.name_of(&p.owner),
+                    packet: p.id,
+                    title: p.title,
+                    heads: heads.into_iter().map(|h| h.id.to_string()).collect(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    fn conflicts(&self) -> Result<Vec<ConflictView>> {
+        let read = self.store.read();
+        let mut out: Vec<ConflictView> = read
+            .ledger_conflicts()?
+            .into_iter()
+            .map(|[objection, packet, action, actor, at, why]| ConflictView {
+                kind: "ledger".into(),
+                subject: objection.clone(),
+                detail: format!(
+                    "objection {} of packet {}: {} by {}: {why}",
+                    crate::short(&objection),
+                    crate::short(&packet),
+                    action,
+                    self.name_of(&actor)
+                ),
+                at: Timestamp::parse(&at).unwrap_or(Timestamp::from_unix_millis(0)),
+            })
+            .collect();
+        out.extend(read.sync_conflicts()?.into_iter().map(|c| ConflictView {
+            kind: c.kind,
+            subject: c.subject,
+            detail: c.detail,
+            at: c.at,
+        }));
+        out.sort_by(|a, b| (a.at, &a.subject).cmp(&(b.at, &b.subject)));
+        Ok(out)
+    }
+
+    /// The targets this workspace has synced with.
+    pub fn sync_targets(&self) -> Result<Vec<TargetSpec>> {
+        Ok(self
+            .store
+            .read()
+            .sync_targets()?
+            .into_iter()
+            .filter_map(|t| serde_json::from_str(&t.spec).ok())
+            .collect())
+    }
+}
+
+/// Check a batch's signatures when its first new event is about to apply: the signer must be a
+/// registered identity (or be registered by this very event, which it signs itself).
+fn verify_batch(
+    read: countersign_store::Reader<'_>,
+    batch: &Batch,
+    first: &Event,
+) -> std::result::Result<(), String> {
+    let Some(signer) = &batch.signer else {
+        return Ok(());
+    };
+    let key_hex = match read.identity(signer) {
+        Ok(i) => i.public_key,
+        Err(_) => {
+            // Self-registration: the identity's own first event introduces its key.
+            let introduced = (first.kind == "identity.created")
+                .then(|| serde_json::from_str::<serde_json::Value>(&first.payload).ok())
+                .flatten()
+                .filter(|v| v.get("id").and_then(|x| x.as_str()) == Some(signer.as_str()))
+                .and_then(|v| {
+                    v.get("public_key")
+                        .and_then(|k| k.as_str())
+                        .map(str::to_owned)
+                });
+            match introduced {
+                Some(k) => k,
+                None => {
+                    return Err(format!(
+                        "signed by an unknown key: {signer} is not an identity registered in this workspace"
+                    ));
+                }
+            }
+        }
+    };
+    let key = countersign_signing::public_key_from_hex(&key_hex)
+        .map_err(|e| format!("the signer's key: {e}"))?;
+    if countersign_signing::fingerprint(&key) != *signer {
+        return Err(format!("signer {signer} is not the fingerprint of its key"));
+    }
+    batch.verify_signature(&key).map_err(|e| e.0)
+}
+
+/// Whether the event's actor's key was revoked (by the current trust policy) before it was made.
+fn revoked(read: countersign_store::Reader<'_>, e: &Event) -> Result<Option<String>> {
+    let Some(actor) = &e.actor else {
+        return Ok(None);
+    };
+    let Some((policy, _, _)) = crate::release::current_policy(read)? else {
+        return Ok(None);
+    };
+    let revoked_at = policy
+        .identity(actor)
+        .and_then(|pi| pi.keys.iter().find(|k| k.keyid == *actor))
+        .and_then(|k| k.revoked_at);
+    Ok(revoked_at.filter(|t| *t <= e.at).map(|t| {
+        format!(
+            "event #{} ({}) is signed by a revoked key: {actor} was revoked at {t}, before the event ({})",
+            e.replica_seq, e.kind, e.at
+        )
+    }))
+}

@@ -1,0 +1,448 @@
+//! Op batches: the unit a replica appends to its log at a target (`logs/<replica>/<number>`).
+//!
+//! A batch is a run of consecutive events of one replica's audit chain, all made by one identity,
+//! signed by that identity over the batch digest; every event inside also carries its own
+//! signature over its own hash. The genesis event of a workspace (made by no identity) travels
+//! alone in an unsigned batch. Parsing checks everything that needs no key: the format, the
+//! workspace, that the batch sits at its own path, the events' payload digests, hashes, links and
+//! clocks. Signatures are checked by whoever knows the keys ([`Batch::verify_signature`]), at the
+//! point of the merged log where the batch applies.
+
+use countersign_core::audit::Event;
+use countersign_core::digest::FieldHasher;
+use countersign_core::{Digest, Timestamp};
+use countersign_signing::{SigningKey, VerifyingKey};
+use serde::{Deserialize, Serialize};
+
+/// The format tag every batch carries.
+pub const BATCH_FORMAT: &str = "countersign/ops/v1";
+
+/// The largest batch accepted, in bytes.
+pub const MAX_BATCH_BYTES: usize = 64 * 1024 * 1024;
+
+/// How many events a batch holds at most when made.
+pub const MAX_BATCH_EVENTS: usize = 512;
+
+/// An object an event needs (revision content, an evidence file, an envelope, a bundle).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectRef {
+    /// Digest of its bytes: the object lives at `objects/<hex>`.
+    pub digest: Digest,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// One event as it travels (its replica is the batch's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireEvent {
+    /// Position in the replica's chain.
+    pub replica_seq: u64,
+    /// Lamport clock.
+    pub lamport: u64,
+    /// Who made it.
+    pub actor: Option<String>,
+    /// When.
+    pub at: Timestamp,
+    /// Kind.
+    pub kind: String,
+    /// Payload JSON text.
+    pub payload: String,
+    /// Digest of the payload.
+    pub payload_digest: Digest,
+    /// Previous event of the replica.
+    pub prev: Option<Digest>,
+    /// This event's hash.
+    pub hash: Digest,
+    /// The actor's signature over the hash.
+    pub signature: Option<String>,
+}
+
+/// A signed op batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Batch {
+    /// [`BATCH_FORMAT`].
+    pub format: String,
+    /// The workspace.
+    pub workspace: String,
+    /// The replica whose chain the events continue.
+    pub replica: String,
+    /// The batch's number in the replica's log.
+    pub number: u64,
+    /// The identity that made every event in it and signs it; `None` only for the genesis.
+    pub signer: Option<String>,
+    /// The events, in chain order.
+    pub events: Vec<WireEvent>,
+    /// The objects the events need.
+    pub objects: Vec<ObjectRef>,
+    /// The signer's ed25519 signature over [`Batch::digest`] as text, hex.
+    pub signature: Option<String>,
+}
+
+/// Why a batch is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BadBatch(pub String);
+
+fn bad(s: impl Into<String>) -> BadBatch {
+    BadBatch(s.into())
+}
+
+impl WireEvent {
+    /// From a stored event.
+    pub fn from_event(e: &Event) -> WireEvent {
+        WireEvent {
+            replica_seq: e.replica_seq,
+            lamport: e.lamport,
+            actor: e.actor.clone(),
+            at: e.at,
+            kind: e.kind.clone(),
+            payload: e.payload.clone(),
+            payload_digest: e.payload_digest.clone(),
+            prev: e.prev.clone(),
+            hash: e.hash.clone(),
+            signature: e.signature.clone(),
+        }
+    }
+
+    /// As an event of `replica` (its local position unset).
+    pub fn to_event(&self, replica: &str) -> Event {
+        Event {
+            seq: 0,
+            replica: replica.to_owned(),
+            replica_seq: self.replica_seq,
+            lamport: self.lamport,
+            actor: self.actor.clone(),
+            at: self.at,
+            kind: self.kind.clone(),
+            payload: self.payload.clone(),
+            payload_digest: self.payload_digest.clone(),
+            prev: self.prev.clone(),
+            hash: self.hash.clone(),
+            signature: self.signature.clone(),
+        }
+    }
+}
+
+impl Batch {
+    /// A batch of `events` (consecutive, of `replica`, all by `signer`), unsigned.
+    pub fn new(
+        workspace: &str,
+        replica: &str,
+        number: u64,
+        signer: Option<&str>,
+        events: &[Event],
+        mut objects: Vec<ObjectRef>,
+    ) -> Batch {
+        objects.sort();
+        objects.dedup();
+        Batch {
+            format: BATCH_FORMAT.to_owned(),
+            workspace: workspace.to_owned(),
+            replica: replica.to_owned(),
+            number,
+            signer: signer.map(str::to_owned),
+            events: events.iter().map(WireEvent::from_event).collect(),
+            objects,
+            signature: None,
+        }
+    }
+
+    /// The digest the signer signs: every field but the signature.
+    pub fn digest(&self) -> Digest {
+        let mut h = FieldHasher::new("countersign/batch/v1");
+        h.str(&self.format)
+            .str(&self.workspace)
+            .str(&self.replica)
+            .str(&self.number.to_string())
+            .str(self.signer.as_deref().unwrap_or(""))
+            .str(&self.events.len().to_string());
+        for e in &self.events {
+            h.str(e.hash.as_str());
+        }
+        h.str(&self.objects.len().to_string());
+        for o in &self.objects {
+            h.str(o.digest.as_str()).str(&o.size.to_string());
+        }
+        h.finish()
+    }
+
+    /// Sign with the signer's key.
+    pub fn sign(&mut self, key: &SigningKey) {
+        let sig = countersign_signing::sign(key, self.digest().as_str().as_bytes());
+        self.signature = Some(hex::encode(sig));
+    }
+
+    /// The bytes stored at the target.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut v = serde_json::to_vec(self).unwrap_or_default();
+        v.push(b'\n');
+        v
+    }
+
+    /// The events, as events of this batch's replica.
+    pub fn events(&self) -> Vec<Event> {
+        self.events
+            .iter()
+            .map(|e| e.to_event(&self.replica))
+            .collect()
+    }
+
+    /// Parse and check a batch found at `logs/<replica>/<number>` of a target holding
+    /// `workspace`: everything that needs no key.
+    pub fn parse(
+        bytes: &[u8],
+        workspace: &str,
+        replica: &str,
+        number: u64,
+    ) -> Result<Batch, BadBatch> {
+        if bytes.len() > MAX_BATCH_BYTES {
+            return Err(bad(format!(
+                "it is {} bytes, over the {MAX_BATCH_BYTES}-byte limit",
+                bytes.len()
+            )));
+        }
+        let b: Batch = serde_json::from_slice(bytes).map_err(|e| {
+            if e.is_eof() {
+                bad(format!(
+                    "it is incomplete ({} bytes; truncated or still being written): {e}",
+                    bytes.len()
+                ))
+            } else {
+                bad(format!("it is not an op batch: {e}"))
+            }
+        })?;
+        if b.format != BATCH_FORMAT {
+            return Err(bad(format!("unknown format `{}`", b.format)));
+        }
+        if b.workspace != workspace {
+            return Err(bad(format!(
+                "it belongs to workspace {}, not this one ({workspace})",
+                b.workspace
+            )));
+        }
+        if b.replica != replica || b.number != number {
+            return Err(bad(format!(
+                "it says it is batch {} of replica {} but sits at batch {number} of replica {replica}",
+                b.number, b.replica
+            )));
+        }
+        let Some(first) = b.events.first() else {
+            return Err(bad("it holds no events"));
+        };
+        match &b.signer {
+            None => {
+                let genesis = b.events.len() == 1
+                    && first.kind == "workspace.created"
+                    && first.replica_seq == 1
+                    && first.actor.is_none();
+                if !genesis {
+                    return Err(bad("it is not signed (only a workspace's genesis may be)"));
+                }
+                if b.signature.is_some() {
+                    return Err(bad("it carries a signature but names no signer"));
+                }
+            }
+            Some(signer) => {
+                if b.signature.is_none() {
+                    return Err(bad(format!(
+                        "it names signer {signer} but carries no signature"
+                    )));
+                }
+            }
+        }
+        let mut prev_hash: Option<&Digest> = None;
+        let mut lamport = 0;
+        for (expect_seq, (i, e)) in (first.replica_seq..).zip(b.events.iter().enumerate()) {
+            let at = |why: String| bad(format!("event #{} ({}): {why}", e.replica_seq, e.kind));
+            if e.replica_seq != expect_seq {
+                return Err(at(format!(
+                    "expected position {expect_seq} (positions must follow each other)"
+                )));
+            }
+            if e.replica_seq == 0 {
+                return Err(at("position 0 does not exist".into()));
+            }
+            if i > 0 && e.prev.as_ref() != prev_hash {
+                return Err(at("it does not link to the event before it".into()));
+            }
+            if e.replica_seq == 1 && e.prev.is_some() {
+                return Err(at("the first event of a chain links to nothing".into()));
+            }
+            if i > 0 && e.lamport <= lamport {
+                return Err(at("its Lamport clock does not advance".into()));
+            }
+            if e.actor != b.signer {
+                return Err(at(format!(
+                    "it was made by {} but the batch is signed by {}",
+                    e.actor.as_deref().unwrap_or("no one"),
+                    b.signer.as_deref().unwrap_or("no one")
+                )));
+            }
+            if e.actor.is_some() && e.signature.is_none() {
+                return Err(at("it carries no signature".into()));
+            }
+            if Digest::of(e.payload.as_bytes()) != e.payload_digest {
+                return Err(at("its payload does not match its digest".into()));
+            }
+            if e.to_event(&b.replica).expected_hash() != e.hash {
+                return Err(at("its fields do not match its hash".into()));
+            }
+            if serde_json::from_str::<serde_json::Value>(&e.payload).is_err() {
+                return Err(at("its payload is not JSON".into()));
+            }
+            prev_hash = Some(&e.hash);
+            lamport = e.lamport;
+        }
+        Ok(b)
+    }
+
+    /// Check the batch signature and every event's signature against the signer's key.
+    pub fn verify_signature(&self, key: &VerifyingKey) -> Result<(), BadBatch> {
+        let sig = |s: Option<&str>| -> Result<Vec<u8>, BadBatch> {
+            hex::decode(s.unwrap_or_default()).map_err(|_| bad("a signature is not hex"))
+        };
+        countersign_signing::verify(
+            key,
+            self.digest().as_str().as_bytes(),
+            &sig(self.signature.as_deref())?,
+        )
+        .map_err(|_| bad("the batch signature does not verify (forged or altered)"))?;
+        for e in &self.events {
+            countersign_signing::verify(
+                key,
+                e.hash.as_str().as_bytes(),
+                &sig(e.signature.as_deref())?,
+            )
+            .map_err(|_| {
+                bad(format!(
+                    "event #{} ({}): its signature does not verify (forged or altered)",
+                    e.replica_seq, e.kind
+                ))
+            })?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use countersign_core::audit::Draft;
+    use rand_chacha::ChaCha20Rng;
+    use rand_chacha::rand_core::SeedableRng;
+
+    fn key(seed: u64) -> SigningKey {
+        countersign_signing::generate(&mut ChaCha20Rng::seed_from_u64(seed))
+    }
+
+    fn events(key: &SigningKey, actor: &str, n: u64) -> Vec<Event> {
+        let mut prev = None;
+        (1..=n)
+            .map(|i| {
+                let mut e = Draft {
+                    actor: Some(actor.into()),
+                    at: Timestamp::from_unix_millis(i as i64),
+                    kind: "comment.replied".into(),
+                    payload: format!("{{\"n\":{i}}}"),
+                }
+                .seal("r1", i, i, prev.clone());
+                e.signature = Some(hex::encode(countersign_signing::sign(
+                    key,
+                    e.hash.as_str().as_bytes(),
+                )));
+                prev = Some(e.hash.clone());
+                e
+            })
+            .collect()
+    }
+
+    fn signed(key: &SigningKey) -> Batch {
+        let mut b = Batch::new(
+            "ws",
+            "r1",
+            1,
+            Some("alice"),
+            &events(key, "alice", 3),
+            vec![],
+        );
+        b.sign(key);
+        b
+    }
+
+    #[test]
+    fn a_signed_batch_round_trips_and_verifies() {
+        let k = key(1);
+        let b = signed(&k);
+        let parsed = Batch::parse(&b.to_bytes(), "ws", "r1", 1).unwrap();
+        assert_eq!(parsed, b);
+        parsed.verify_signature(&k.verifying_key()).unwrap();
+        assert!(parsed.verify_signature(&key(2).verifying_key()).is_err());
+    }
+
+    #[test]
+    fn damage_is_named() {
+        let k = key(1);
+        let bytes = signed(&k).to_bytes();
+        let cut = &bytes[..bytes.len() / 2];
+        assert!(
+            Batch::parse(cut, "ws", "r1", 1)
+                .unwrap_err()
+                .0
+                .contains("incomplete")
+        );
+        assert!(Batch::parse(b"\x00garbage", "ws", "r1", 1).is_err());
+        assert!(
+            Batch::parse(&bytes, "other", "r1", 1)
+                .unwrap_err()
+                .0
+                .contains("workspace")
+        );
+        assert!(
+            Batch::parse(&bytes, "ws", "r1", 2)
+                .unwrap_err()
+                .0
+                .contains("sits at")
+        );
+
+        let mut b = signed(&k);
+        b.events[1].payload = "{\"n\":99}".into();
+        assert!(
+            Batch::parse(&b.to_bytes(), "ws", "r1", 1)
+                .unwrap_err()
+                .0
+                .contains("digest")
+        );
+
+        // Re-digested and re-hashed, the edit still fails on the signatures.
+        let mut b = signed(&k);
+        b.events[1].payload = "{\"n\":99}".into();
+        b.events[1].payload_digest = Digest::of(b.events[1].payload.as_bytes());
+        b.events[1].hash = b.events[1].to_event("r1").expected_hash();
+        b.events[2].prev = Some(b.events[1].hash.clone());
+        b.events[2].hash = b.events[2].to_event("r1").expected_hash();
+        let parsed = Batch::parse(&b.to_bytes(), "ws", "r1", 1).unwrap();
+        assert!(parsed.verify_signature(&k.verifying_key()).is_err());
+
+        let mut b = signed(&k);
+        b.events.remove(1);
+        assert!(
+            Batch::parse(&b.to_bytes(), "ws", "r1", 1)
+                .unwrap_err()
+                .0
+                .contains("position")
+        );
+
+        let mut b = signed(&k);
+        b.signer = None;
+        b.signature = None;
+        assert!(
+            Batch::parse(&b.to_bytes(), "ws", "r1", 1)
+                .unwrap_err()
+                .0
+                .contains("not signed")
+        );
+    }
+}
