@@ -136,22 +136,34 @@ pub fn parse_time(s: &str) -> Result<Timestamp> {
 /// Read a file a user named as input, refusing anything over [`MAX_CONTENT_BYTES`] before
 /// reading it whole.
 pub fn read_input_file(path: &Path) -> Result<Vec<u8>> {
-    let io = |action, source| ApiError::Io {
-        action,
+    read_limited(path, MAX_CONTENT_BYTES as u64, |size| {
+        countersign_core::text::TextError::TooLarge {
+            size: size as usize,
+        }
+        .into()
+    })
+}
+
+/// Read a regular file whole, refusing it with `too_large(size)` before reading when it is over
+/// `limit` bytes.
+pub(crate) fn read_limited(
+    path: &Path,
+    limit: u64,
+    too_large: impl FnOnce(u64) -> ApiError,
+) -> Result<Vec<u8>> {
+    let io = |source| ApiError::Io {
+        action: "read",
         path: path.to_path_buf(),
         source,
     };
-    let meta = std::fs::metadata(path).map_err(|e| io("read", e))?;
+    let meta = std::fs::metadata(path).map_err(io)?;
     if !meta.is_file() {
-        return Err(io("read", std::io::Error::other("not a regular file")));
+        return Err(io(std::io::Error::other("not a regular file")));
     }
-    if meta.len() > MAX_CONTENT_BYTES as u64 {
-        return Err(countersign_core::text::TextError::TooLarge {
-            size: meta.len() as usize,
-        }
-        .into());
+    if meta.len() > limit {
+        return Err(too_large(meta.len()));
     }
-    std::fs::read(path).map_err(|e| io("read", e))
+    std::fs::read(path).map_err(io)
 }
 
 /// An open workspace and everything a use case needs.

@@ -316,29 +316,11 @@ impl Workspace {
             .to_owned();
         let title =
             countersign_core::model::validate_name("title", title.unwrap_or(&default_title))?;
-        let meta = std::fs::metadata(file).map_err(|source| ApiError::Io {
-            action: "read",
-            path: file.to_path_buf(),
-            source,
-        })?;
-        if !meta.is_file() {
-            return Err(ApiError::Io {
-                action: "read",
-                path: file.to_path_buf(),
-                source: std::io::Error::other("not a regular file"),
-            });
-        }
-        if meta.len() > MAX_EVIDENCE_BYTES {
-            return Err(ApiError::OutOfRange(format!(
-                "{} is {} bytes; evidence files are limited to {MAX_EVIDENCE_BYTES} bytes (64 MiB)",
-                file.display(),
-                meta.len()
-            )));
-        }
-        let bytes = std::fs::read(file).map_err(|source| ApiError::Io {
-            action: "read",
-            path: file.to_path_buf(),
-            source,
+        let bytes = crate::read_limited(file, MAX_EVIDENCE_BYTES, |size| {
+            ApiError::OutOfRange(format!(
+                "{} is {size} bytes; evidence files are limited to {MAX_EVIDENCE_BYTES} bytes (64 MiB)",
+                file.display()
+            ))
         })?;
         self.evidence_add_bytes(&packet, &source, &title, &default_title, bytes, by)
     }
@@ -1236,20 +1218,13 @@ pub fn verify_files(
     state_dir: Option<&Path>,
     now: Timestamp,
 ) -> Result<VerifyReport> {
-    let read = |p: &Path, limit: u64| -> Result<Vec<u8>> {
-        let io = |source| ApiError::Io {
-            action: "read",
-            path: p.to_path_buf(),
-            source,
-        };
-        let meta = std::fs::metadata(p).map_err(io)?;
-        if meta.len() > limit {
-            return Err(ApiError::OutOfRange(format!(
-                "{} is larger than {limit} bytes",
+    let read = |p: &Path, limit: u64| {
+        crate::read_limited(p, limit, |size| {
+            ApiError::OutOfRange(format!(
+                "{} is {size} bytes; the limit is {limit} bytes",
                 p.display()
-            )));
-        }
-        std::fs::read(p).map_err(io)
+            ))
+        })
     };
     let bundle_bytes = read(bundle, MAX_EVIDENCE_BYTES)?;
     let policy_bytes = read(policy, MAX_EVIDENCE_BYTES)?;
