@@ -73,20 +73,11 @@ fn target_of(args: &TargetArgs, ws: Option<&Workspace>) -> Result<TargetSpec, Ap
             args.region.as_deref(),
         );
     }
-    // No target named: the one this workspace already syncs with, if there is exactly one.
-    let remembered = match ws {
-        Some(ws) => ws.sync_targets()?,
-        None => Vec::new(),
-    };
-    match remembered.as_slice() {
-        [one] => Ok(one.clone()),
-        [] => Err(ApiError::OutOfRange(
+    match ws {
+        Some(ws) => ws.default_sync_target(),
+        None => Err(ApiError::OutOfRange(
             "name a target: --folder DIR, or --s3 s3://BUCKET/PREFIX --endpoint URL".into(),
         )),
-        many => Err(ApiError::OutOfRange(format!(
-            "this workspace syncs with {} targets; name one with --folder DIR or --s3 s3://BUCKET/PREFIX",
-            many.len()
-        ))),
     }
 }
 

@@ -1063,6 +1063,21 @@ impl Workspace {
             .filter_map(|t| serde_json::from_str(&t.spec).ok())
             .collect())
     }
+
+    /// The target to sync with when none is named: the one this workspace already syncs with,
+    /// if there is exactly one.
+    pub fn default_sync_target(&self) -> Result<TargetSpec> {
+        let mut known = self.sync_targets()?;
+        match known.len() {
+            1 => Ok(known.remove(0)),
+            0 => Err(ApiError::OutOfRange(
+                "name a target: --folder DIR, or --s3 s3://BUCKET/PREFIX --endpoint URL".into(),
+            )),
+            n => Err(ApiError::OutOfRange(format!(
+                "this workspace syncs with {n} targets; name one with --folder DIR or --s3 s3://BUCKET/PREFIX"
+            ))),
+        }
+    }
 }
 
 /// Check a batch's signatures when its first new event is about to apply: the signer must be a
