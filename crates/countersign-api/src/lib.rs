@@ -395,10 +395,24 @@ fn append(
     kind: &str,
     payload: &impl Serialize,
 ) -> Result<()> {
-    tx.append_event(draft(Some(actor), at, kind, payload), |hash| {
-        hex_encode(&countersign_signing::sign(key, hash.as_str().as_bytes()))
-    })?;
+    append_event(tx, actor, key, at, kind, payload)?;
     Ok(())
+}
+
+/// Append a signed audit event for `actor`, and return it.
+fn append_event(
+    tx: &Tx<'_>,
+    actor: &str,
+    key: &SigningKey,
+    at: Timestamp,
+    kind: &str,
+    payload: &impl Serialize,
+) -> Result<countersign_core::audit::Event> {
+    Ok(
+        tx.append_event(draft(Some(actor), at, kind, payload), |hash| {
+            hex_encode(&countersign_signing::sign(key, hash.as_str().as_bytes()))
+        })?,
+    )
 }
 
 fn hex_encode(bytes: &[u8]) -> String {

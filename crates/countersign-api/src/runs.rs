@@ -20,13 +20,13 @@ use countersign_core::run::{
 use countersign_core::transcript::{self, MAX_TRANSCRIPT_BYTES, TranscriptError};
 use countersign_core::{Digest, Timestamp};
 use countersign_store::{
-    IdKind, MeetingRow, ReleaseRow, RoadmapRow, RunApprovalRow, RunFactRow, RunFileRow,
+    IdKind, MeetingRow, Reader, ReleaseRow, RoadmapRow, RunApprovalRow, RunFactRow, RunFileRow,
     RunInputRow, RunOutputRow, RunRow, RunStepRow, StoreError,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::dto::*;
-use crate::{ApiError, Result, Workspace, append, read_input_file, short};
+use crate::{ApiError, Result, Workspace, append, append_event, read_input_file, short};
 
 /// The approval a packet release run's manifest approval is keyed by in the store.
 const MANIFEST_BACKING: &str = "manifest";
@@ -336,7 +336,7 @@ impl Workspace {
         let read = self.store.read();
         let run = read.run(id)?;
         let owner = read.identity(&run.owner)?;
-        let steps = read.run_steps(id)?;
+        let steps: Vec<RunStepRow> = merged_steps(read, id)?.into_iter().map(|m| m.row).collect();
         let approvals = read.run_approvals(id)?;
         let facts = read.run_facts(id)?;
         let meetings = read.run_meetings(id)?;
@@ -345,40 +345,18 @@ impl Workspace {
         let roadmap = read.run_roadmap(id)?;
         let name = |id: &str| self.name_of(id);
 
-        let approval_defs: Vec<ApprovalDef> = approvals
-            .iter()
-            .filter(|a| a.backing.is_none())
-            .map(|a| ApprovalDef {
-                key: a.id.clone(),
-                title: a.title.clone(),
-            })
-            .collect();
         let (def, all_facts, hold, packet) = match (&run.packet, &run.lane) {
             (Some(packet), Some(lane)) => {
                 let side = self.packet_side(id, packet, lane, &approvals)?;
                 let release = self.packet_release_state(packet, &side)?;
                 let (mut def, mut core, hold) =
                     run::packet_release(&release, &side.backed.id, &side.backed.title);
-                def.approvals.extend(approval_defs);
+                def.approvals.extend(definition(&[], &approvals).approvals);
                 core.extend(core_facts(&steps, &facts, name, true)?);
                 (def, core, hold, Some(side))
             }
             _ => {
-                let def = RunDefinition {
-                    steps: steps
-                        .iter()
-                        .map(|s| StepDef {
-                            name: s.name.clone(),
-                            description: s.description.clone(),
-                            gate: s.gate.clone(),
-                            on_reject: match s.rework_to {
-                                Some(p) => OnReject::Rework((p as usize).saturating_sub(1)),
-                                None => OnReject::Fail,
-                            },
-                        })
-                        .collect(),
-                    approvals: approval_defs,
-                };
+                let def = definition(&steps, &approvals);
                 let core = core_facts(&steps, &facts, name, false)?;
                 (def, core, None, None)
             }
@@ -1187,6 +1165,7 @@ impl Workspace {
             actor: who.id.clone(),
             note: reason.map(str::to_owned),
             at: now,
+            event: None,
         };
         self.record_fact(&ctx, fact, &who, &key)?;
         self.run_approval_view_by_id(&id)
@@ -1231,14 +1210,16 @@ impl Workspace {
                     }
                     .into());
                 }
-                fact.seq = tx.insert_run_fact(&fact)?;
+                fact.seq = tx.reader().next_run_fact_seq(&run)?;
                 let payload = FactRecorded {
                     run: &run,
                     seq: fact.seq,
                     fact: &fact,
                     run_status: ctx.derived.status,
                 };
-                return append(tx, &who.id, key, at, &kind, &payload);
+                fact.event = Some(append_event(tx, &who.id, key, at, &kind, &payload)?.hash);
+                tx.insert_run_fact(&fact)?;
+                return Ok(());
             }
             let named = |id: &str| {
                 tx.reader()
@@ -1267,14 +1248,17 @@ impl Workspace {
             // What the run's status is once the fact is in, for the audit log's reader.
             let after =
                 run::derive(&ctx.def, &core_facts(&ctx.steps, &all, named, false)?, None).status;
-            fact.seq = tx.insert_run_fact(&fact)?;
+            // The fact names the event that records it (its place in the merged order).
+            fact.seq = tx.reader().next_run_fact_seq(&run)?;
             let payload = FactRecorded {
                 run: &run,
                 seq: fact.seq,
                 fact: &fact,
                 run_status: after,
             };
-            append(tx, &who.id, key, at, &kind, &payload)
+            fact.event = Some(append_event(tx, &who.id, key, at, &kind, &payload)?.hash);
+            tx.insert_run_fact(&fact)?;
+            Ok(())
         })
     }
 
@@ -1312,6 +1296,7 @@ impl Workspace {
             actor: who.id.clone(),
             note,
             at: now,
+            event: None,
         };
         self.record_fact(&ctx, fact, &who, &key)?;
         let view = self.run_show(&run)?;
@@ -1964,7 +1949,18 @@ impl Workspace {
                 format!("Approval added: \"{}\" ({} risk)", a.title, a.risk),
             );
         }
-        for f in &ctx.facts {
+        let marks = fact_conflicts(
+            self.store.read(),
+            &ctx.run,
+            &ctx.steps,
+            &ctx.approvals,
+            &ctx.facts,
+        );
+        for (f, mark) in ctx.facts.iter().zip(marks) {
+            // A fact another replica's came before (in the merged order) changes nothing.
+            let unmoved = mark
+                .map(|why| format!(" (recorded at the same time as a change on another replica that came first; it changes nothing: {why})"))
+                .unwrap_or_default();
             match (&f.step, &f.approval) {
                 (Some(s), _) => {
                     let pos = ctx
@@ -1986,7 +1982,7 @@ impl Workspace {
                         f.at,
                         &format!("step.{}", f.kind),
                         Some(&f.actor),
-                        format!("Step {pos} ({name}) {}{note}", f.kind),
+                        format!("Step {pos} ({name}) {}{note}{unmoved}", f.kind),
                     );
                 }
                 (None, Some(a)) => {
@@ -1999,7 +1995,7 @@ impl Workspace {
                         f.at,
                         &format!("approval.{}", f.kind),
                         Some(&f.actor),
-                        format!("\"{}\" {}{why}", ctx.approval_title(a), f.kind),
+                        format!("\"{}\" {}{why}{unmoved}", ctx.approval_title(a), f.kind),
                     );
                 }
                 (None, None) => {}
@@ -2085,6 +2081,182 @@ impl Workspace {
         h.sort_by_key(|e| e.at);
         h
     }
+}
+
+/// A run's definition for the core: its steps, in order, and its approvals (but the one a
+/// packet release's manifest backs, which the packet's state decides).
+fn definition(steps: &[RunStepRow], approvals: &[RunApprovalRow]) -> RunDefinition {
+    RunDefinition {
+        steps: steps
+            .iter()
+            .map(|s| StepDef {
+                name: s.name.clone(),
+                description: s.description.clone(),
+                gate: s.gate.clone(),
+                on_reject: match s.rework_to {
+                    Some(p) => OnReject::Rework((p as usize).saturating_sub(1)),
+                    None => OnReject::Fail,
+                },
+            })
+            .collect(),
+        approvals: approvals
+            .iter()
+            .filter(|a| a.backing.is_none())
+            .map(|a| ApprovalDef {
+                key: a.id.clone(),
+                title: a.title.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// A step of a run as every replica has it once they hold the same events.
+#[derive(Debug, Clone)]
+pub(crate) struct MergedStep {
+    /// The step as it takes effect: numbered by its place in the merged order, and without a
+    /// gate that an earlier step (in that order) took first.
+    pub(crate) row: RunStepRow,
+    /// The event that added it.
+    pub(crate) event: Option<Digest>,
+    /// Why it does not stand as it was made, when steps were added on two replicas at once.
+    pub(crate) conflict: Option<String>,
+}
+
+/// A run's steps in the order every replica applies the events that added them (Lamport clock,
+/// replica, position), numbered 1, 2, … in that order. Steps added while apart on two replicas
+/// both stay: each is numbered by its place in that order (and the one that lands on a number
+/// it was not made with is marked), and an approval two of them were gated on gates the first;
+/// the other is kept without the gate and marked. Every replica derives the same list.
+pub(crate) fn merged_steps(read: Reader<'_>, run: &str) -> Result<Vec<MergedStep>> {
+    #[derive(Deserialize)]
+    struct Added {
+        step: RunStepRow,
+    }
+    let stored = read.run_steps(run)?;
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut declared: Vec<(RunStepRow, Option<Digest>)> = Vec::new();
+    for e in read.events_about(&["run.step_added"], "$.run", run)? {
+        let Ok(Added { step }) = serde_json::from_str::<Added>(&e.payload) else {
+            continue;
+        };
+        if step.run == run && stored.iter().any(|s| s.id == step.id) && seen.insert(step.id.clone())
+        {
+            declared.push((step, Some(e.hash)));
+        }
+    }
+    // A step whose event is not found (a damaged log) keeps its place after the others.
+    for s in stored {
+        if !seen.contains(&s.id) {
+            declared.push((s, None));
+        }
+    }
+    let mut gated: HashMap<String, u32> = HashMap::new();
+    let mut out = Vec::with_capacity(declared.len());
+    for (i, (mut row, event)) in declared.into_iter().enumerate() {
+        let n = i as u32 + 1;
+        let mut why: Vec<String> = Vec::new();
+        if event.is_some() && row.position != n {
+            why.push(format!(
+                "it was added as step {} on its replica while another replica added a step to the run too; in the merged order it is step {n}",
+                row.position
+            ));
+        }
+        row.position = n;
+        if let Some(g) = row.gate.clone() {
+            match gated.get(&g) {
+                Some(first) => {
+                    why.push(format!(
+                        "its approval already gates step {first}, added at the same time on another replica; it is kept without the approval (a rejection no longer sends it back)"
+                    ));
+                    row.gate = None;
+                    row.on_reject = "fail".into();
+                    row.rework_to = None;
+                }
+                None => {
+                    gated.insert(g, n);
+                }
+            }
+        }
+        out.push(MergedStep {
+            row,
+            event,
+            conflict: (!why.is_empty()).then(|| why.join("; ")),
+        });
+    }
+    Ok(out)
+}
+
+/// For each of a run's facts (in the merged order), why it changes nothing, when it does: it
+/// was recorded on one replica while another recorded a fact that comes first in the merged
+/// order (both marked the same step, decided the same approval). Such a fact stays in the run's
+/// history; the derived graph passes over it (`core::run::derive` ignores a fact that does not
+/// fit), so every replica holding the same facts derives the same graph and marks the same
+/// facts. `steps` are the run's merged steps.
+pub(crate) fn fact_conflicts(
+    read: Reader<'_>,
+    run: &RunRow,
+    steps: &[RunStepRow],
+    approvals: &[RunApprovalRow],
+    facts: &[RunFactRow],
+) -> Vec<Option<String>> {
+    let name = |id: &str| read.identity(id).map_or_else(|_| id.to_owned(), |i| i.name);
+    let title = |a: &str| {
+        approvals
+            .iter()
+            .find(|x| x.id == a)
+            .map_or_else(|| short(a).to_owned(), |x| x.title.clone())
+    };
+    let mut out = Vec::with_capacity(facts.len());
+    if run.packet.is_some() {
+        // A packet release's steps follow its packet; a decision here is taken once.
+        let mut decided: HashMap<&str, &RunFactRow> = HashMap::new();
+        for f in facts {
+            let why = match &f.approval {
+                None => Some("a packet release's steps follow its packet".to_owned()),
+                Some(a) => match decided.get(a.as_str()) {
+                    Some(first) => Some(format!(
+                        "approval \"{}\" was already {} by {}",
+                        title(a),
+                        first.kind,
+                        name(&first.actor)
+                    )),
+                    None => {
+                        decided.insert(a, f);
+                        None
+                    }
+                },
+            };
+            out.push(why);
+        }
+        return out;
+    }
+    let def = definition(steps, approvals);
+    let mut prior: Vec<Fact> = Vec::new();
+    for f in facts {
+        let verdict = match (&f.step, &f.approval) {
+            (Some(s), _) => match steps.iter().position(|x| &x.id == s) {
+                Some(i) => run::derive(&def, &prior, None)
+                    .check_step_outcome(&def, i)
+                    .map_err(|e| e.to_string()),
+                None => Err("it names no step of the run".to_owned()),
+            },
+            (None, Some(a)) => run::derive(&def, &prior, None)
+                .check_decision(&def, a)
+                .map_err(|e| e.to_string()),
+            (None, None) => Err("it names no step or approval".to_owned()),
+        };
+        let verdict = verdict.and_then(|()| {
+            core_facts(steps, std::slice::from_ref(f), name, false).map_err(|e| e.to_string())
+        });
+        match verdict {
+            Ok(core) => {
+                prior.extend(core);
+                out.push(None);
+            }
+            Err(why) => out.push(Some(why)),
+        }
+    }
+    out
 }
 
 /// The core's facts from stored ones: step outcomes (unless `decisions_only`) and decisions.

@@ -99,6 +99,14 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+impl StoreError {
+    /// Whether a write was refused by one of the schema's constraints (a key, a uniqueness,
+    /// a check or a foreign key): the row does not fit what is held.
+    pub fn is_constraint(&self) -> bool {
+        matches!(self, StoreError::Sqlite(e) if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation))
+    }
+}
+
 /// Where to find the ids of a kind of object.
 fn list_hint(what: &str) -> &'static str {
     match what {

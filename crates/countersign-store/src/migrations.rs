@@ -430,6 +430,25 @@ CREATE TABLE sync_conflicts (
     at       TEXT NOT NULL
 ) STRICT;
 "#,
+    // 5: run records from other replicas. A run's facts are read in the order every replica
+    // applies events (Lamport clock, replica, position), so each fact names the audit event that
+    // recorded it; the facts already recorded are matched to their events by run and position.
+    r#"
+DROP TRIGGER run_facts_append_only_update;
+ALTER TABLE run_facts ADD COLUMN event TEXT;
+UPDATE run_facts SET event = (
+    SELECT e.hash FROM events e
+    WHERE e.kind IN ('run.step_completed', 'run.step_skipped', 'run.step_failed',
+                     'run.approved', 'run.rejected')
+      AND json_extract(e.payload, '$.run') = run_facts.run
+      AND json_extract(e.payload, '$.seq') = run_facts.seq
+    ORDER BY e.lamport, e.replica, e.replica_seq
+    LIMIT 1
+);
+CREATE TRIGGER run_facts_append_only_update BEFORE UPDATE ON run_facts
+BEGIN SELECT RAISE(ABORT, 'run facts are append-only'); END;
+CREATE UNIQUE INDEX run_facts_by_event ON run_facts (event);
+"#,
 ];
 
 /// The schema version this build writes.
@@ -466,6 +485,7 @@ mod tests {
         "383c4cc4931d2b26b451aa534d28c66669b7c89c7c98d1464121554db6e65e0f",
         "5887d5f00b0023b22644a169a1c31ec35b5206da14ac69233e32f65f77dff0b2",
         "7e51a9f0dcc93e907cd9f978ad1c8d3741cb753f14a619bef4f98409d11a2f71",
+        "f8a66accf092f5fef3628311b87fc82912eced05d55252251a55b75f8ce93cf6",
     ];
 
     #[test]
@@ -487,6 +507,58 @@ mod tests {
             PINNED.len(),
             "pin the digest of every new migration"
         );
+    }
+
+    /// Migration 5 links every fact already recorded to the event that recorded it (matched by
+    /// run and position), so facts read in the merged order keep the order they had.
+    #[test]
+    fn the_run_sync_migration_links_recorded_facts_to_their_events() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        for m in &MIGRATIONS[..4] {
+            conn.execute_batch(m).unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO identities (id, name, kind, roles, public_key, sealed_key, created_at)
+                 VALUES ('i', 'n', 'human', 'author', 'pk', NULL, 't');
+             INSERT INTO runs (id, name, pattern, owner, trigger_text, trigger_source, trigger_at,
+                               created_by, created_at)
+                 VALUES ('r', 'Run', 'internal', 'i', 'x', 'manual', 't', 'i', 't'),
+                        ('q', 'Other', 'internal', 'i', 'x', 'manual', 't', 'i', 't');
+             INSERT INTO run_steps (id, run, position, name, on_reject, added_by, added_at)
+                 VALUES ('s1', 'r', 1, 'One', 'fail', 'i', 't'),
+                        ('s2', 'r', 2, 'Two', 'fail', 'i', 't'),
+                        ('t1', 'q', 1, 'One', 'fail', 'i', 't');
+             INSERT INTO run_facts (run, seq, kind, step, actor, at)
+                 VALUES ('r', 1, 'completed', 's1', 'i', 't'),
+                        ('r', 2, 'skipped', 's2', 'i', 't'),
+                        ('q', 1, 'completed', 't1', 'i', 't');
+             INSERT INTO events (actor, at, kind, payload, payload_digest, hash, replica,
+                                 replica_seq, lamport)
+                 VALUES ('i', 't', 'run.step_completed', '{\"run\":\"r\",\"seq\":1}', 'd', 'h1', 'x', 1, 1),
+                        ('i', 't', 'run.step_skipped', '{\"run\":\"r\",\"seq\":2}', 'd', 'h2', 'x', 2, 2),
+                        ('i', 't', 'run.step_completed', '{\"run\":\"q\",\"seq\":1}', 'd', 'h3', 'x', 3, 3),
+                        ('i', 't', 'comment.opened', '{\"run\":\"r\",\"seq\":1}', 'd', 'h4', 'x', 4, 4);",
+        )
+        .unwrap();
+        conn.execute_batch(MIGRATIONS[4]).unwrap();
+        let linked: Vec<(String, i64, Option<String>)> = conn
+            .prepare("SELECT run, seq, event FROM run_facts ORDER BY run, seq")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            linked,
+            [
+                ("q".to_owned(), 1, Some("h3".to_owned())),
+                ("r".to_owned(), 1, Some("h1".to_owned())),
+                ("r".to_owned(), 2, Some("h2".to_owned())),
+            ]
+        );
+        // Still append-only.
+        assert!(conn.execute("UPDATE run_facts SET note = 'x'", []).is_err());
+        assert!(conn.execute("DELETE FROM run_facts", []).is_err());
     }
 
     #[test]

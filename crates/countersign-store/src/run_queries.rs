@@ -4,7 +4,7 @@
 
 use countersign_core::{Digest, Timestamp};
 use rusqlite::{OptionalExtension, Row, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{Reader, Result, StoreError, Tx};
 
@@ -31,7 +31,7 @@ fn not_found(what: &'static str, id: &str) -> StoreError {
 }
 
 /// A run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunRow {
     /// Random id (32 hex).
     pub id: String,
@@ -58,7 +58,7 @@ pub struct RunRow {
 }
 
 /// An approval of a run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunApprovalRow {
     /// Random id.
     pub id: String,
@@ -84,7 +84,7 @@ pub struct RunApprovalRow {
 }
 
 /// A step of a run's definition (no status: that is derived).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunStepRow {
     /// Random id.
     pub id: String,
@@ -109,7 +109,7 @@ pub struct RunStepRow {
 }
 
 /// A fact recorded on a run: a step outcome or an approval decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunFactRow {
     /// The run.
     pub run: String,
@@ -127,10 +127,14 @@ pub struct RunFactRow {
     pub note: Option<String>,
     /// When.
     pub at: Timestamp,
+    /// The audit event that recorded it (its hash). Not part of the event's own payload: a
+    /// fact's order among the run's facts is its event's place in the merged order.
+    #[serde(skip)]
+    pub event: Option<Digest>,
 }
 
 /// An imported meeting transcript.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MeetingRow {
     /// Random id.
     pub id: String,
@@ -163,7 +167,7 @@ pub struct MeetingRow {
 }
 
 /// A file of a run: an input (no step) or an artifact a step produced.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunFileRow {
     /// Random id.
     pub id: String,
@@ -186,7 +190,7 @@ pub struct RunFileRow {
 }
 
 /// A generated output (an action preview).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunOutputRow {
     /// Random id.
     pub id: String,
@@ -207,7 +211,7 @@ pub struct RunOutputRow {
 }
 
 /// One input of a file or output (its lineage).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunInputRow {
     /// `trigger`, `meeting`, `file` or `output`.
     pub kind: String,
@@ -216,7 +220,7 @@ pub struct RunInputRow {
 }
 
 /// A roadmap link.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoadmapRow {
     /// The run.
     pub run: String,
@@ -420,11 +424,14 @@ impl Reader<'_> {
             .ok_or_else(|| not_found("approval", id))
     }
 
-    /// A run's facts, in the order they were recorded.
+    /// A run's facts, in the order every replica applies the events that recorded them
+    /// (Lamport clock, replica, position); `seq` is only the order they arrived here.
     pub fn run_facts(&self, run: &str) -> Result<Vec<RunFactRow>> {
         let mut stmt = self.prepare(
-            "SELECT run, seq, kind, step, approval, actor, note, at FROM run_facts
-             WHERE run = ?1 ORDER BY seq",
+            "SELECT f.run, f.seq, f.kind, f.step, f.approval, f.actor, f.note, f.at, f.event
+             FROM run_facts f LEFT JOIN events e ON e.hash = f.event
+             WHERE f.run = ?1
+             ORDER BY e.hash IS NULL, e.lamport, e.replica, e.replica_seq, f.seq",
         )?;
         let raws = stmt
             .query_map([run], |r| {
@@ -437,11 +444,12 @@ impl Reader<'_> {
                     r.get::<_, String>(5)?,
                     r.get::<_, Option<String>>(6)?,
                     r.get::<_, String>(7)?,
+                    r.get::<_, Option<String>>(8)?,
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         raws.into_iter()
-            .map(|(run, seq, kind, step, approval, actor, note, at)| {
+            .map(|(run, seq, kind, step, approval, actor, note, at, event)| {
                 Ok(RunFactRow {
                     run,
                     seq,
@@ -451,6 +459,7 @@ impl Reader<'_> {
                     actor,
                     note,
                     at: ts(&at)?,
+                    event: event.as_deref().map(digest).transpose()?,
                 })
             })
             .collect()
@@ -630,6 +639,24 @@ impl Reader<'_> {
             })
             .collect()
     }
+
+    /// The `seq` the next fact recorded on a run here gets.
+    pub fn next_run_fact_seq(&self, run: &str) -> Result<u32> {
+        Ok(self.query_row(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM run_facts WHERE run = ?1",
+            [run],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Whether a fact recorded by this audit event is held.
+    pub fn has_run_fact_of(&self, event: &Digest) -> Result<bool> {
+        Ok(self.query_row(
+            "SELECT EXISTS (SELECT 1 FROM run_facts WHERE event = ?1)",
+            [event.as_str()],
+            |r| r.get(0),
+        )?)
+    }
 }
 
 impl Tx<'_> {
@@ -700,16 +727,13 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Record a fact; its `seq` is assigned here (the next in the run). Returns it.
+    /// Record a fact, with the event that recorded it; its `seq` is assigned here (the next in
+    /// the run). Returns it.
     pub fn insert_run_fact(&self, f: &RunFactRow) -> Result<u32> {
-        let seq: u32 = self.query_row(
-            "SELECT COALESCE(MAX(seq), 0) + 1 FROM run_facts WHERE run = ?1",
-            [&f.run],
-            |r| r.get(0),
-        )?;
+        let seq = self.reader().next_run_fact_seq(&f.run)?;
         self.execute(
-            "INSERT INTO run_facts (run, seq, kind, step, approval, actor, note, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO run_facts (run, seq, kind, step, approval, actor, note, at, event)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 f.run,
                 seq,
@@ -718,7 +742,8 @@ impl Tx<'_> {
                 f.approval,
                 f.actor,
                 f.note,
-                f.at.to_string()
+                f.at.to_string(),
+                f.event.as_ref().map(Digest::as_str)
             ],
         )?;
         Ok(seq)

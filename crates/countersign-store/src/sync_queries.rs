@@ -596,6 +596,27 @@ impl Tx<'_> {
         )?;
         Ok(())
     }
+
+    /// Replace the conflicts of these `kinds` about `subject` with `rows`: for conflicts that
+    /// are re-derived from all of an entity's events whenever one arrives (a run's definition
+    /// and facts), so a mark made before an earlier event arrived does not linger.
+    pub fn replace_conflicts(
+        &self,
+        kinds: &[&str],
+        subject: &str,
+        rows: &[ConflictRow],
+    ) -> Result<()> {
+        for kind in kinds {
+            self.execute(
+                "DELETE FROM sync_conflicts WHERE kind = ?1 AND subject = ?2",
+                params![kind, subject],
+            )?;
+        }
+        for c in rows {
+            self.insert_conflict(c)?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

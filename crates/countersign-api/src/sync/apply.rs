@@ -7,7 +7,8 @@
 //! evidence item's versions — is therefore re-derived from all of the entity's events in that
 //! order each time one of them arrives, so the result never depends on when things arrived.
 //! Everything else is a set (identities, packets, revisions, blobs, files, manifests, approvals,
-//! holds, releases) and merges by union.
+//! holds, releases) and merges by union. Run records are applied in `runs`: their steps and
+//! facts are read in the merged order, and their conflicts re-derived per run.
 
 use std::collections::HashMap;
 
@@ -29,6 +30,8 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::ApiError;
+
+mod runs;
 
 /// Why an event could not be applied.
 #[derive(Debug)]
@@ -101,6 +104,23 @@ fn object<'o>(objects: &'o HashMap<Digest, Bytes>, d: &Digest, what: &str) -> Ap
     }
 }
 
+/// The bytes of an object: fetched in this pass, or already held here (the same bytes may have
+/// arrived with another event).
+fn bytes_of(
+    read: Reader<'_>,
+    objects: &HashMap<Digest, Bytes>,
+    d: &Digest,
+    what: &str,
+) -> Applied<Bytes> {
+    if let Some(b) = objects.get(d) {
+        return Ok(b.clone());
+    }
+    match read.held_object(d)? {
+        Some(b) if Digest::of(&b) == *d => Ok(Bytes::from(b)),
+        _ => refuse(format!("its {what} ({d}) is not at hand")),
+    }
+}
+
 fn conflict(tx: &Tx<'_>, e: &Event, kind: &str, subject: &str, detail: String) -> Applied<Outcome> {
     tx.insert_conflict(&ConflictRow {
         event: e.hash.clone(),
@@ -131,9 +151,22 @@ pub(crate) fn needed_objects(e: &Event) -> Vec<Digest> {
         "policy.issued" | "manifest.drafted" | "manifest.approve" | "manifest.reject"
         | "manifest.reviewed" => at(&["envelope_object"]),
         "release.released" => at(&["bundle_digest"]),
+        "run.meeting_imported" => at(&["meeting", "digest"]),
+        "run.file_added" => at(&["file", "digest"]),
         _ => None,
     };
     d.into_iter().collect()
+}
+
+/// Whether this workspace already holds an object an event needs (so a pull need not fetch it).
+pub(crate) fn held_here(read: Reader<'_>, e: &Event, d: &Digest) -> crate::Result<bool> {
+    Ok(match e.kind.as_str() {
+        "revision.created" => read.exists_in("blobs", "digest", d.as_str())?,
+        "evidence.added" | "run.meeting_imported" | "run.file_added" => {
+            read.exists_in("files", "digest", d.as_str())?
+        }
+        _ => false,
+    })
 }
 
 /// The bytes of an object an event of this replica needs, from this workspace.
@@ -151,7 +184,7 @@ pub(crate) fn object_bytes(
     };
     let bytes = match e.kind.as_str() {
         "revision.created" => Some(read.blob(d)?.into_bytes()),
-        "evidence.added" => read.file(d)?,
+        "evidence.added" | "run.meeting_imported" | "run.file_added" => read.file(d)?,
         "policy.issued" => {
             let version = v.get("version").and_then(|x| x.as_u64()).unwrap_or(0);
             read.policy_version(version)?
@@ -184,6 +217,7 @@ pub(crate) struct Touched {
     threads: std::collections::BTreeSet<String>,
     objections: std::collections::BTreeSet<String>,
     evidence: std::collections::BTreeSet<String>,
+    runs: std::collections::BTreeSet<String>,
 }
 
 impl Touched {
@@ -198,6 +232,9 @@ impl Touched {
         }
         for e in &self.evidence {
             rederive_evidence(tx, e)?;
+        }
+        for r in &self.runs {
+            runs::rederive_run(tx, r)?;
         }
         Ok(())
     }
@@ -265,6 +302,7 @@ pub(crate) fn apply(
         "manifest.approve" | "manifest.reject" | "manifest.reviewed" => approval(tx, e, objects),
         "release.held" => held(tx, e),
         "release.released" => released(tx, e, objects),
+        k if k.starts_with("run.") => runs::apply(tx, e, objects, touched),
         other => Ok(Outcome::Kept(format!(
             "this version of Countersign does not know `{other}` events: kept in the log, not applied"
         ))),
@@ -352,8 +390,8 @@ fn revision(tx: &Tx<'_>, e: &Event, objects: &HashMap<Digest, Bytes>) -> Applied
             return refuse(format!("its parent revision {p} belongs to another packet"));
         }
     }
-    let bytes = object(objects, &r.content_digest, "content")?;
-    let content = text::decode(bytes).or_else(|err| refuse(format!("its content: {err}")))?;
+    let bytes = bytes_of(read, objects, &r.content_digest, "content")?;
+    let content = text::decode(&bytes).or_else(|err| refuse(format!("its content: {err}")))?;
     if text::content_digest(&content) != r.content_digest {
         return refuse("its content is not normalized as its digest says");
     }
@@ -557,18 +595,18 @@ fn evidence(
 ) -> Applied<Outcome> {
     let p: EvidenceIn = parse(e)?;
     same_actor(e, &p.version.added_by, "importer")?;
-    let bytes = object(objects, &p.version.digest, "evidence file")?;
+    let read = tx.reader();
+    let bytes = bytes_of(read, objects, &p.version.digest, "evidence file")?;
     if bytes.len() as u64 != p.version.size {
         return refuse("its evidence file's size does not match");
     }
-    let read = tx.reader();
     if !read.exists_in("packets", "id", &p.packet)? {
         return refuse(format!(
             "it adds evidence to packet {}, which is not held",
             p.packet
         ));
     }
-    tx.insert_file(&p.version.digest, bytes)?;
+    tx.insert_file(&p.version.digest, &bytes)?;
     match read.evidence_by_name(&p.packet, &p.source, &p.title)? {
         Some(existing) if existing.id != p.evidence => {
             return conflict(

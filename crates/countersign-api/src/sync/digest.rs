@@ -5,18 +5,187 @@
 //! facts), packets, every revision (with a digest of its content as held, so missing content
 //! shows), the heads, threads with their messages and resolution, objections with their full
 //! ledger (conflict marks included), evidence items with every version, policy versions, and the
-//! release area (manifests, approvals, holds, releases — conflicting ones included). Everything
-//! is ordered by id or by the merged order. Left out: local positions and numbers (revision
-//! numbers, audit positions), anchoring caches, sync bookkeeping, where a bundle was written,
-//! and which replica happened to record a shared hold first.
+//! release area (manifests, approvals, holds, releases — conflicting ones included), and run
+//! records (each run with its approvals, its steps in the merged order, its facts in the merged
+//! order with their conflict marks, its files and outputs with their lineage inputs; meetings
+//! and roadmap links as the union of what was applied and what was kept as a conflict).
+//! Everything is ordered by id or by the merged order. Left out: local positions and numbers
+//! (revision numbers, audit positions, the order run facts arrived here), anchoring caches, sync
+//! bookkeeping, where a bundle was written, and which replica happened to record a shared hold
+//! first.
 
 use std::collections::BTreeSet;
 
 use countersign_core::Digest;
 use countersign_core::digest::FieldHasher;
+use countersign_store::{MeetingRow, Reader, RoadmapRow, RunInputRow, RunStepRow};
 use serde_json::{Value, json};
 
+use crate::runs::{fact_conflicts, merged_steps};
 use crate::{Result, Workspace};
+
+fn meeting_json(m: &MeetingRow) -> String {
+    json!([
+        m.run,
+        m.id,
+        m.title,
+        m.format,
+        m.held_at.to_string(),
+        m.time_source,
+        m.participants,
+        m.turns,
+        m.duration_ms,
+        m.digest.as_str(),
+        m.file_name,
+        m.size,
+        m.imported_by,
+        m.imported_at.to_string()
+    ])
+    .to_string()
+}
+
+fn roadmap_json(l: &RoadmapRow) -> String {
+    json!([
+        l.run,
+        l.key,
+        l.title,
+        l.url,
+        l.added_by,
+        l.added_at.to_string()
+    ])
+    .to_string()
+}
+
+fn inputs_json(inputs: &[RunInputRow]) -> Vec<Value> {
+    inputs.iter().map(|i| json!([i.kind, i.input])).collect()
+}
+
+/// Every run, by id, with what the run page derives from: its approvals, its steps and facts in
+/// the merged order (with conflict marks), its files and outputs with their inputs. Meetings
+/// and roadmap links go into the sets handed in (they are unioned with conflicting ones).
+fn runs_json(
+    read: Reader<'_>,
+    meetings: &mut BTreeSet<String>,
+    roadmap: &mut BTreeSet<String>,
+) -> Result<Vec<Value>> {
+    let mut runs = read.runs()?;
+    runs.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut out = Vec::with_capacity(runs.len());
+    for r in &runs {
+        let mut approvals = read.run_approvals(&r.id)?;
+        approvals.sort_by(|a, b| a.id.cmp(&b.id));
+        let steps = merged_steps(read, &r.id)?;
+        let rows: Vec<RunStepRow> = steps.iter().map(|m| m.row.clone()).collect();
+        let facts = read.run_facts(&r.id)?;
+        let marks = fact_conflicts(read, r, &rows, &approvals, &facts);
+        let mut files = Vec::new();
+        for f in read.run_files(&r.id)? {
+            let held = read
+                .file(&f.digest)?
+                .map_or_else(|| "missing".to_owned(), |b| Digest::of(&b).to_string());
+            files.push(json!([
+                f.id,
+                f.title,
+                f.file_name,
+                f.digest.as_str(),
+                held,
+                f.size,
+                f.step,
+                f.added_by,
+                f.added_at.to_string(),
+                inputs_json(&read.run_inputs(&f.id)?)
+            ]));
+        }
+        files.sort_by_key(|v| v[0].as_str().unwrap_or_default().to_owned());
+        let mut outputs = Vec::new();
+        for o in read.run_outputs(&r.id)? {
+            outputs.push(json!([
+                o.id,
+                o.kind,
+                o.text,
+                o.step,
+                o.approval,
+                o.added_by,
+                o.added_at.to_string(),
+                inputs_json(&read.run_inputs(&o.id)?)
+            ]));
+        }
+        outputs.sort_by_key(|v| v[0].as_str().unwrap_or_default().to_owned());
+        for m in read.run_meetings(&r.id)? {
+            meetings.insert(meeting_json(&m));
+        }
+        for l in read.run_roadmap(&r.id)? {
+            roadmap.insert(roadmap_json(&l));
+        }
+        out.push(json!([
+            r.id,
+            r.name,
+            r.pattern,
+            r.owner,
+            r.trigger_text,
+            r.trigger_source,
+            r.trigger_at.to_string(),
+            r.packet,
+            r.lane,
+            r.created_by,
+            r.created_at.to_string(),
+            [
+                "approvals",
+                approvals
+                    .iter()
+                    .map(|a| json!([
+                        a.id,
+                        a.title,
+                        a.risk,
+                        a.requirement,
+                        a.roles,
+                        a.approvers,
+                        a.backing,
+                        a.created_by,
+                        a.created_at.to_string()
+                    ]))
+                    .collect::<Vec<_>>()
+            ],
+            [
+                "steps",
+                steps
+                    .iter()
+                    .map(|m| json!([
+                        m.row.id,
+                        m.row.position,
+                        m.row.name,
+                        m.row.description,
+                        m.row.gate,
+                        m.row.on_reject,
+                        m.row.rework_to,
+                        m.row.added_by,
+                        m.row.added_at.to_string(),
+                        m.conflict.is_some()
+                    ]))
+                    .collect::<Vec<_>>()
+            ],
+            [
+                "facts",
+                facts
+                    .iter()
+                    .zip(marks)
+                    .map(|(f, mark)| json!([
+                        f.kind,
+                        f.step,
+                        f.approval,
+                        f.actor,
+                        f.note,
+                        f.at.to_string(),
+                        mark.is_some()
+                    ]))
+                    .collect::<Vec<_>>()
+            ],
+            ["files", files],
+            ["outputs", outputs],
+        ]));
+    }
+    Ok(out)
+}
 
 impl Workspace {
     /// The state digest (`sha256:…`): equal on two replicas exactly when they hold the same
@@ -216,6 +385,9 @@ impl Workspace {
                 }
             }
         }
+        let mut meetings: BTreeSet<String> = BTreeSet::new();
+        let mut roadmap: BTreeSet<String> = BTreeSet::new();
+        let runs = runs_json(read, &mut meetings, &mut roadmap)?;
         let mut v = 1;
         while let Some((d, env)) = read.policy_version(v)? {
             policies
@@ -299,6 +471,22 @@ impl Workspace {
                         .to_string(),
                     );
                 }
+                "run.meeting_imported" => {
+                    if let Some(m) = p
+                        .get("meeting")
+                        .and_then(|m| serde_json::from_value::<MeetingRow>(m.clone()).ok())
+                    {
+                        meetings.insert(meeting_json(&m));
+                    }
+                }
+                "run.roadmap_linked" => {
+                    if let Some(l) = p
+                        .get("link")
+                        .and_then(|l| serde_json::from_value::<RoadmapRow>(l.clone()).ok())
+                    {
+                        roadmap.insert(roadmap_json(&l));
+                    }
+                }
                 _ => {}
             }
         }
@@ -311,8 +499,11 @@ impl Workspace {
             ["approvals", approvals],
             ["holds", holds],
             ["releases", releases],
+            ["runs", runs],
+            ["run_meetings", meetings],
+            ["run_roadmap", roadmap],
         ]);
-        let mut h = FieldHasher::new("countersign/state/v1");
+        let mut h = FieldHasher::new("countersign/state/v2");
         h.field(&serde_json::to_vec(&state).unwrap_or_default());
         Ok(h.finish().to_string())
     }

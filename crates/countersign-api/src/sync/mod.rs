@@ -401,16 +401,19 @@ impl Workspace {
         let (mut pushed, mut next) = (row.pushed_seq, row.next_batch.max(1));
         let mut existing = remote.list_objects()?;
         // Repair: an object held here whose copy at the target has the wrong size (truncated by
-        // a sync tool, damaged) is written again from the good bytes, whoever wrote it first.
+        // a sync tool, damaged) is written again from the good bytes, whoever wrote it first;
+        // one missing there (lost, or needed by operations pushed before their objects were
+        // sent, as run files were) is written too.
         let mut repairs: Vec<(Digest, Bytes, bool)> = Vec::new();
         {
             let read = self.store.read();
             for (d, size) in read.held_object_sizes()? {
-                if existing.get(&d).is_some_and(|s| *s != size)
+                if existing.get(&d) != Some(&size)
                     && let Some(bytes) = read.held_object(&d)?
                     && Digest::of(&bytes) == d
                 {
-                    repairs.push((d, Bytes::from(bytes), true));
+                    let there = existing.contains_key(&d);
+                    repairs.push((d, Bytes::from(bytes), there));
                 }
             }
         }
@@ -658,12 +661,7 @@ impl Workspace {
             for f in &fetched {
                 for e in &f.new {
                     for d in apply::needed_objects(e) {
-                        let here = match e.kind.as_str() {
-                            "revision.created" => read.exists_in("blobs", "digest", d.as_str())?,
-                            "evidence.added" => read.exists_in("files", "digest", d.as_str())?,
-                            _ => false,
-                        };
-                        if !here && seen_d.insert(d.clone()) {
+                        if !apply::held_here(read, e, &d)? && seen_d.insert(d.clone()) {
                             let size = f
                                 .batch
                                 .objects
