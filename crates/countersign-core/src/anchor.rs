@@ -9,31 +9,77 @@
 //! # Re-anchoring
 //!
 //! When a new revision is made every anchor is re-anchored onto the new text ([`reanchor`],
-//! or [`reanchor_all`] for many anchors at once — same results, a pass or two over the text):
+//! or [`reanchor_all`] for many anchors at once — same results, a pass or two over the text).
+//! The rules, in order:
 //!
-//! 1. **Exact.** The candidates are all occurrences of the quote (overlapping ones included).
-//!    The best has the highest *context score*: the number of chars of the anchor's prefix that
-//!    still stand immediately before the candidate (common suffix) plus the number of chars of
-//!    its suffix that stand immediately after it (common prefix), each side counting at most
-//!    [`CONTEXT_CHARS`]. Ties go to the candidate nearest the old start offset, then to the
-//!    earlier one.
-//! 2. **Fuzzy.** When the quote no longer occurs at all, the wording may have been edited
-//!    slightly. The last 16 chars of the prefix and the first 16 chars of the suffix (all of
-//!    either when shorter) are looked for; an empty prefix (suffix) means the quote was at the
-//!    start (end) of the text, and then that side must be at the start (end) of the new text.
-//!    The text between such a left and right context is accepted as the new wording when it is
-//!    non-empty (not only whitespace, unless the quote is), between 0.5× and 1.5× the quote's
-//!    length, and within a char-level Levenshtein distance of `max(2, quote_chars / 4)` (at most
-//!    256) of the quote. Context is required on both sides. The best such place has the
-//!    highest context score, then the smallest distance, then is nearest the old start, then
-//!    earliest.
-//! 3. Otherwise the anchor is [`Resolution::Outdated`].
+//! 1. **Whitespace does not count.** Authors reflow paragraphs: a line break becomes a space, a
+//!    wrapped line is re-wrapped at another word, two spaces become one. None of that changes the
+//!    wording, so an anchor must not go outdated over it. Quote, context and text are therefore
+//!    compared *folded*: every run of whitespace (Unicode `White_Space`, as
+//!    [`char::is_whitespace`]: spaces, tabs, LF, CR, no-break and other Unicode spaces) counts as
+//!    one space, so any run of whitespace in the quote matches any run of whitespace in the text.
+//!    The quote's leading and trailing whitespace is not searched for. A match is mapped back to
+//!    exact byte offsets in the new text, and the new anchor's quote is the new text's exact
+//!    wording: it runs from the first to the last char of the matched wording, plus the quote's
+//!    leading (trailing) whitespace when the text has it there byte for byte, and otherwise the
+//!    whole run of whitespace the text has there (if any). A quote that is *only* whitespace
+//!    has no wording to fold and is matched byte for byte, context likewise.
+//! 2. **Candidates.** The candidates are all occurrences of the folded quote in the folded text
+//!    (overlapping ones included). Each has a *context score*: the number of chars of the
+//!    anchor's (folded) prefix that still stand immediately before it (common suffix) plus the
+//!    number of chars of its (folded) suffix that stand immediately after it (common prefix),
+//!    each side counting at most [`CONTEXT_CHARS`] (the quote's own leading and trailing
+//!    whitespace counts with its prefix and suffix). The best candidate has the highest score;
+//!    ties go to the one whose wording is byte for byte the quote, then to the one with the
+//!    most context byte for byte (unfolded), then to the one nearest the old start offset, then
+//!    to the earlier one.
+//! 3. **Enough evidence, or not at all.** A short quote ("the", "30 days") occurs all over a
+//!    document. When its own sentence is deleted, another occurrence of the same words elsewhere
+//!    is a different clause: a reviewer's objection to "30 days" in a deleted refund clause must
+//!    not silently re-attach to an unrelated "30 days" in the SLA section. So the best candidate
+//!    is only taken when the quote and its context together are distinctive. Its *evidence* is
+//!    its context score, plus the quote's own (folded) length in chars when the quote occurs
+//!    only once in the new text (a repeated quote's wording cannot tell its occurrences apart:
+//!    only context can). The evidence needed is [`MIN_EVIDENCE_CHARS`] (32, as much as one full
+//!    side of context), or — for an anchor that has less context than that to offer, near the
+//!    start or end of a text — all of the context it has plus, when the quote occurs once, the
+//!    quote's length. Hence:
+//!    - a unique quote of 32 chars or more needs no context at all (it may have been moved
+//!      anywhere, its surroundings rewritten);
+//!    - a unique short quote needs `32 − its length` chars of context ("30 days": 25), which
+//!      the text it moved with supplies (text inserted before it, or its paragraph reordered,
+//!      leaves at least one side of its context standing);
+//!    - a repeated quote needs 32 chars of its context (a whole side, or the two sides
+//!      together), or all of it when it has less — the best-matching occurrence is its own
+//!      occurrence, or nothing.
+//!
+//!    When the best candidate falls short, the anchor goes on to the fuzzy step, and is
+//!    outdated if that finds nothing: an objection is shown as outdated rather than moved to
+//!    wording it was never about. The limit of the rule: wording that reads the same as the
+//!    anchor's for 32 chars or more, quote and context together, is taken to be the same
+//!    place — two parallel clauses that agree that far cannot be told from one that moved.
+//! 4. **Fuzzy.** When no candidate is taken, the wording may have been edited slightly. In the
+//!    folded text, the last 16 chars of the folded prefix and the first 16 chars of the folded
+//!    suffix (all of either when shorter) are looked for; an empty prefix (suffix) means the
+//!    quote was at the start (end) of the text, and then that side must be at the start (end)
+//!    of the new text. The text between such a left and right context is accepted as the new
+//!    wording when it is non-empty (not only whitespace, unless the quote is), between 0.5× and
+//!    1.5× the folded quote's length, and within a char-level Levenshtein distance of
+//!    `max(2, quote_chars / 4)` (at most 256) of the folded quote. Context is required on both
+//!    sides. The best such place has the highest context score, then the smallest distance,
+//!    then is nearest the old start, then earliest.
+//! 5. Otherwise the anchor is [`Resolution::Outdated`]. It is never dropped.
+//!
+//! `exact` in [`Resolution::Anchored`] says whether the new wording is byte for byte the old
+//! quote; a reflowed or fuzzily matched quote is not exact, and the anchor carries the wording
+//! as it now reads.
 //!
 //! The fuzzy search is bounded so that pathological text cannot make it slow: it examines at
 //! most 16,384 (left context, right context) pairs, in text order, and computes the edit
 //! distance for at most 32 of the best of them (fewer for long quotes); quotes longer than
 //! 16,384 chars are only ever matched exactly.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -43,6 +89,12 @@ use serde::{Deserialize, Serialize};
 
 /// How many characters of context are kept on each side of a quote.
 pub const CONTEXT_CHARS: usize = 32;
+
+/// The evidence, in chars, a candidate needs before an anchor is moved onto it: matching
+/// context chars, plus the quote's length when the quote occurs only once (see the
+/// [module documentation](self), rule 3). Less is needed only from an anchor that has less
+/// context than this to offer.
+pub const MIN_EVIDENCE_CHARS: usize = 32;
 
 /// How many chars of each side's context the fuzzy search looks for.
 const FUZZY_KEY_CHARS: usize = 16;
@@ -78,8 +130,9 @@ pub struct Anchor {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Resolution {
-    /// The wording was found. `exact` is false when the quote was matched with small edits
-    /// inside it (the returned anchor then carries the wording as it now reads).
+    /// The wording was found. `exact` is false when the wording now reads differently: edited
+    /// slightly (a fuzzy match) or reflowed (other whitespace). The returned anchor carries the
+    /// wording as it now reads.
     Anchored { anchor: Anchor, exact: bool },
     /// The wording is gone. The annotation stays listed as outdated; it is never dropped.
     Outdated,
@@ -147,27 +200,42 @@ pub fn anchor_at_bytes(text: &str, range: Range<usize>) -> Anchor {
 /// always [`Resolution::Outdated`]. The anchor's offsets are only used to break ties, so an
 /// anchor with nonsensical offsets is harmless.
 pub fn reanchor(anchor: &Anchor, text: &str) -> Resolution {
-    if anchor.quote.is_empty() {
+    let Some(target) = Target::new(anchor) else {
         return Resolution::Outdated;
+    };
+    let text_index = CharIndex::new(text);
+    let folded;
+    let hay = if target.raw {
+        Haystack::raw(text)
+    } else {
+        folded = Folded::new(text);
+        Haystack::folded(&folded)
+    };
+    let hits = find_overlapping(hay.hay, &target.needle);
+    if let Some(res) = choose_exact(&target, &hay, text, &text_index, &hits) {
+        return res;
     }
-    let index = CharIndex::new(text);
-    let hits = find_overlapping(text, &anchor.quote);
-    if !hits.is_empty() {
-        return choose_exact(anchor, text, &hits, &index);
-    }
-    let left = left_key(&anchor.prefix).map(|k| find_overlapping(text, k));
-    let right = right_key(&anchor.suffix).map(|k| find_overlapping(text, k));
-    fuzzy_from_keys(anchor, text, left.as_deref(), right.as_deref(), &index)
+    let left = left_key(&target.before).map(|k| find_overlapping(hay.hay, k));
+    let right = right_key(&target.after).map(|k| find_overlapping(hay.hay, k));
+    fuzzy_from_keys(
+        &target,
+        &hay,
+        text,
+        &text_index,
+        left.as_deref(),
+        right.as_deref(),
+    )
 }
 
 /// Re-anchor many anchors onto one text. Same results as calling [`reanchor`] for each, but
 /// fast for many anchors on a large text.
 ///
-/// All distinct quotes are found in a single pass over the text (overlapping matches), char
-/// offsets come from one checkpoint table built in one pass, and only the anchors whose quote
-/// no longer occurs take a second pass, for their context. Should that search meet a
-/// pathological text (say, thousands of quotes that each occur a million times), it falls back
-/// to one search per distinct quote, which bounds the memory used.
+/// The text is folded once (whitespace runs to one space, rule 1), all distinct quotes are
+/// found in a single pass over it (overlapping matches), char offsets come from checkpoint
+/// tables built in one pass, and only the anchors not placed by their quote take a second
+/// pass, for their context. Should that search meet a pathological text (say, thousands of
+/// quotes that each occur a million times), it falls back to one search per distinct quote,
+/// which bounds the memory used.
 pub fn reanchor_all(anchors: &[Anchor], text: &str) -> Vec<Resolution> {
     let budget = SEARCH_WORK_BUDGET.saturating_add(text.len().saturating_mul(4));
     reanchor_all_within(anchors, text, budget)
@@ -179,85 +247,142 @@ const SEARCH_WORK_BUDGET: usize = 1 << 24;
 
 /// [`reanchor_all`] with an explicit multi-pattern search budget.
 fn reanchor_all_within(anchors: &[Anchor], text: &str, budget: usize) -> Vec<Resolution> {
-    if anchors.is_empty() {
-        return Vec::new();
-    }
-    let index = CharIndex::new(text);
-
-    // Exact candidates for every distinct quote, in one pass.
-    let mut quote_ids: HashMap<&str, usize> = HashMap::new();
-    let mut quotes: Vec<&str> = Vec::new();
-    let pattern_of: Vec<Option<usize>> = anchors
-        .iter()
-        .map(|a| (!a.quote.is_empty()).then(|| intern_dedup(&mut quotes, &mut quote_ids, &a.quote)))
-        .collect();
-
     let mut out = vec![Resolution::Outdated; anchors.len()];
-    let mut fuzzy: Vec<usize> = Vec::new();
-    let mut resolve = |i: usize, hits: &[usize]| {
-        if hits.is_empty() {
-            fuzzy.push(i);
-        } else {
-            out[i] = choose_exact(&anchors[i], text, hits, &index);
-        }
-    };
-    match find_all_overlapping(text, &quotes, budget) {
-        Some(quote_hits) => {
-            for (i, pattern) in pattern_of.iter().enumerate() {
-                if let Some(hits) = pattern.and_then(|p| quote_hits.get(p)) {
-                    resolve(i, hits);
-                }
-            }
-        }
-        None => {
-            let mut anchors_of: Vec<Vec<usize>> = vec![Vec::new(); quotes.len()];
-            for (i, pattern) in pattern_of.iter().enumerate() {
-                if let Some(list) = pattern.and_then(|p| anchors_of.get_mut(p)) {
-                    list.push(i);
-                }
-            }
-            for (quote, list) in quotes.iter().zip(&anchors_of) {
-                let hits = find_overlapping(text, quote);
-                for &i in list {
-                    resolve(i, &hits);
-                }
-            }
-        }
-    }
-    if fuzzy.is_empty() {
+    if anchors.is_empty() {
         return out;
     }
+    let text_index = CharIndex::new(text);
+    let targets: Vec<Option<Target<'_>>> = anchors.iter().map(Target::new).collect();
+    // Anchors with wording are searched in the folded text, whitespace-only quotes in the text
+    // itself.
+    for raw in [false, true] {
+        let members: Vec<usize> = targets
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.as_ref().is_some_and(|t| t.raw == raw))
+            .map(|(i, _)| i)
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        let folded;
+        let hay = if raw {
+            Haystack::raw(text)
+        } else {
+            folded = Folded::new(text);
+            Haystack::folded(&folded)
+        };
+        let group = Group {
+            targets: &targets,
+            hay: &hay,
+            text,
+            text_index: &text_index,
+            budget,
+        };
+        group.resolve(&members, &mut out);
+    }
+    out
+}
 
-    // Context keys of the anchors whose quote is gone, in a second pass.
-    let mut key_ids: HashMap<&str, usize> = HashMap::new();
-    let mut keys: Vec<&str> = Vec::new();
-    let fuzzy_keys: Vec<(usize, Option<usize>, Option<usize>)> = fuzzy
-        .iter()
-        .map(|&i| {
-            let a = &anchors[i];
-            let l = left_key(&a.prefix).map(|k| intern_dedup(&mut keys, &mut key_ids, k));
-            let r = right_key(&a.suffix).map(|k| intern_dedup(&mut keys, &mut key_ids, k));
-            (i, l, r)
-        })
-        .collect();
-    match find_all_overlapping(text, &keys, budget) {
-        Some(key_hits) => {
-            let hits_of =
-                |k: Option<usize>| k.map(|k| key_hits.get(k).map_or(&[][..], Vec::as_slice));
-            for (i, l, r) in fuzzy_keys {
-                out[i] = fuzzy_from_keys(&anchors[i], text, hits_of(l), hits_of(r), &index);
+/// Anchors re-anchored in one haystack (the folded text, or the text itself).
+struct Group<'g, 'a> {
+    targets: &'g [Option<Target<'a>>],
+    hay: &'g Haystack<'g>,
+    text: &'g str,
+    text_index: &'g CharIndex<'g>,
+    budget: usize,
+}
+
+impl Group<'_, '_> {
+    fn target(&self, i: usize) -> Option<&Target<'_>> {
+        self.targets.get(i).and_then(Option::as_ref)
+    }
+
+    /// Resolve the anchors `members` (indices into `targets`, all of this haystack's kind).
+    fn resolve(&self, members: &[usize], out: &mut [Resolution]) {
+        let (hay, text, text_index) = (self.hay, self.text, self.text_index);
+
+        // Candidates for every distinct quote, in one pass.
+        let mut needle_ids: HashMap<&str, usize> = HashMap::new();
+        let mut needles: Vec<&str> = Vec::new();
+        let pattern_of: Vec<(usize, usize)> = members
+            .iter()
+            .filter_map(|&i| {
+                let t = self.target(i)?;
+                Some((i, intern_dedup(&mut needles, &mut needle_ids, &t.needle)))
+            })
+            .collect();
+        let mut fuzzy: Vec<usize> = Vec::new();
+        let mut place = |i: usize, hits: &[usize]| {
+            let res = self
+                .target(i)
+                .and_then(|t| choose_exact(t, hay, text, text_index, hits));
+            match res {
+                Some(res) => out[i] = res,
+                None => fuzzy.push(i),
+            }
+        };
+        match find_all_overlapping(hay.hay, &needles, self.budget) {
+            Some(needle_hits) => {
+                for &(i, p) in &pattern_of {
+                    place(i, needle_hits.get(p).map_or(&[][..], Vec::as_slice));
+                }
+            }
+            None => {
+                let mut members_of: Vec<Vec<usize>> = vec![Vec::new(); needles.len()];
+                for &(i, p) in &pattern_of {
+                    if let Some(list) = members_of.get_mut(p) {
+                        list.push(i);
+                    }
+                }
+                for (needle, list) in needles.iter().zip(&members_of) {
+                    let hits = find_overlapping(hay.hay, needle);
+                    for &i in list {
+                        place(i, &hits);
+                    }
+                }
             }
         }
-        None => {
-            for (i, l, r) in fuzzy_keys {
-                let hits_of = |k: Option<usize>| k.map(|k| find_overlapping(text, keys[k]));
-                let (left, right) = (hits_of(l), hits_of(r));
-                out[i] =
-                    fuzzy_from_keys(&anchors[i], text, left.as_deref(), right.as_deref(), &index);
+        if fuzzy.is_empty() {
+            return;
+        }
+
+        // Context keys of the anchors not placed by their quote, in a second pass.
+        let mut key_ids: HashMap<&str, usize> = HashMap::new();
+        let mut keys: Vec<&str> = Vec::new();
+        let fuzzy_keys: Vec<(usize, &Target<'_>, Option<usize>, Option<usize>)> = fuzzy
+            .iter()
+            .filter_map(|&i| {
+                let t = self.target(i)?;
+                let l = left_key(&t.before).map(|k| intern_dedup(&mut keys, &mut key_ids, k));
+                let r = right_key(&t.after).map(|k| intern_dedup(&mut keys, &mut key_ids, k));
+                Some((i, t, l, r))
+            })
+            .collect();
+        match find_all_overlapping(hay.hay, &keys, self.budget) {
+            Some(key_hits) => {
+                let hits_of =
+                    |k: Option<usize>| k.map(|k| key_hits.get(k).map_or(&[][..], Vec::as_slice));
+                for (i, t, l, r) in fuzzy_keys {
+                    out[i] = fuzzy_from_keys(t, hay, text, text_index, hits_of(l), hits_of(r));
+                }
+            }
+            None => {
+                for (i, t, l, r) in fuzzy_keys {
+                    let hits_of = |k: Option<usize>| k.map(|k| find_overlapping(hay.hay, keys[k]));
+                    let (left, right) = (hits_of(l), hits_of(r));
+                    out[i] = fuzzy_from_keys(
+                        t,
+                        hay,
+                        text,
+                        text_index,
+                        left.as_deref(),
+                        right.as_deref(),
+                    );
+                }
             }
         }
     }
-    out
 }
 
 /// Convert char-offset ranges into byte ranges of `text`, in one pass. Ranges that fall outside
@@ -588,74 +713,95 @@ fn right_key(suffix: &str) -> Option<&str> {
 // ---------------------------------------------------------------------------------------------
 // Choosing.
 
-/// Pick the best exact candidate (byte offsets of the quote, ascending, non-empty).
-fn choose_exact(anchor: &Anchor, text: &str, hits: &[usize], index: &CharIndex<'_>) -> Resolution {
-    struct Best {
-        score: usize,
-        b0: usize,
-        start: Option<usize>,
-    }
-    let qlen = anchor.quote.len();
-    let context = Context::of(anchor);
-    let mut best: Option<Best> = None;
-    for &b0 in hits {
-        let score = context.score(text.as_bytes(), b0, b0 + qlen);
-        match &mut best {
-            None => {
-                best = Some(Best {
-                    score,
-                    b0,
-                    start: None,
-                })
-            }
-            Some(cur) if score > cur.score => {
-                *cur = Best {
-                    score,
-                    b0,
-                    start: None,
-                }
-            }
-            Some(cur) if score == cur.score => {
-                let cur_start = *cur.start.get_or_insert_with(|| index.char_at(cur.b0));
-                let start = index.char_at(b0);
-                // Hits are ascending, so on equal distance the current (earlier) one stays.
-                if start.abs_diff(anchor.start) < cur_start.abs_diff(anchor.start) {
-                    *cur = Best {
-                        score,
-                        b0,
-                        start: Some(start),
-                    };
-                }
-            }
-            Some(_) => {}
-        }
-    }
-    match best {
-        Some(best) => {
-            let start = best.start.unwrap_or_else(|| index.char_at(best.b0));
-            let anchor = make_anchor(text, best.b0, best.b0 + qlen, start);
-            Resolution::Anchored {
-                anchor,
-                exact: true,
-            }
-        }
-        None => Resolution::Outdated,
-    }
+/// Whether the best candidate has enough evidence to be taken (rule 3 of the
+/// [module documentation](self)): its context `score`, plus the quote's `quote_chars` when the
+/// quote occurs once (`candidates == 1`), must reach [`MIN_EVIDENCE_CHARS`], or all the
+/// context the anchor has (`available`) plus that quote length, when that is less.
+fn enough_evidence(score: usize, candidates: usize, quote_chars: usize, available: usize) -> bool {
+    let own = if candidates == 1 { quote_chars } else { 0 };
+    score.saturating_add(own) >= MIN_EVIDENCE_CHARS.min(available.saturating_add(own))
 }
 
-/// Fuzzy re-anchoring, given the byte offsets at which the anchor's left and right context keys
-/// occur (`None` for a side whose context is empty: that side is the start or end of the text).
-fn fuzzy_from_keys(
-    anchor: &Anchor,
+/// Pick the best candidate among the occurrences of the target's needle (`hits`: byte offsets
+/// in the haystack, ascending), or `None` when there is none or it lacks the evidence.
+fn choose_exact(
+    target: &Target<'_>,
+    hay: &Haystack<'_>,
     text: &str,
+    text_index: &CharIndex<'_>,
+    hits: &[usize],
+) -> Option<Resolution> {
+    let n = target.needle.len();
+    let bytes = hay.hay.as_bytes();
+    let context = target.context();
+    let (mut best_score, mut ties) = (0usize, 0usize);
+    for &f in hits {
+        let score = context.score(bytes, f, f + n);
+        if score > best_score || ties == 0 {
+            (best_score, ties) = (score, 1);
+        } else if score == best_score {
+            ties += 1;
+        }
+    }
+    if ties == 0 {
+        return None;
+    }
+    if !enough_evidence(
+        best_score,
+        hits.len(),
+        target.needle_chars,
+        context.available(),
+    ) {
+        return None;
+    }
+    // Among the best-scoring candidates: the byte-identical wording, then the most context byte
+    // for byte, then the nearest to the old start; hits are ascending, so on a full tie the
+    // earlier one stays.
+    let raw = (ties > 1).then(|| Context::new(&target.anchor.prefix, &target.anchor.suffix));
+    let quote = target.anchor.quote.as_bytes();
+    // (key: not byte-identical, less unfolded context, distance to the old start; b0, b1,
+    // start)
+    type Ranked = ((bool, usize, usize), usize, usize, usize);
+    let mut best: Option<Ranked> = None;
+    for &f in hits {
+        if context.score(bytes, f, f + n) != best_score {
+            continue;
+        }
+        let (b0, b1) = target.place(text, hay.to_text(f), hay.to_text(f + n));
+        let exact = text.as_bytes().get(b0..b1) == Some(quote);
+        let start = text_index.char_at(b0);
+        let raw_score = raw.map_or(0, |raw| raw.score(text.as_bytes(), b0, b1));
+        let key = (
+            !exact,
+            usize::MAX - raw_score,
+            start.abs_diff(target.anchor.start),
+        );
+        if best.is_none_or(|(k, ..)| key < k) {
+            best = Some((key, b0, b1, start));
+        }
+    }
+    let ((not_exact, ..), b0, b1, start) = best?;
+    Some(Resolution::Anchored {
+        anchor: make_anchor(text, b0, b1, start),
+        exact: !not_exact,
+    })
+}
+
+/// Fuzzy re-anchoring, given the haystack offsets at which the target's left and right context
+/// keys occur (`None` for a side whose context is empty: that side is the start or end of the
+/// text).
+fn fuzzy_from_keys(
+    target: &Target<'_>,
+    hay: &Haystack<'_>,
+    text: &str,
+    text_index: &CharIndex<'_>,
     left_key_hits: Option<&[usize]>,
     right_key_hits: Option<&[usize]>,
-    index: &CharIndex<'_>,
 ) -> Resolution {
     let start_of_text = [0];
-    let end_of_text = [text.len()];
+    let end_of_text = [hay.hay.len()];
     // Gaps start where a left key ends.
-    let (left, shift) = match (left_key(&anchor.prefix), left_key_hits) {
+    let (left, shift) = match (left_key(&target.before), left_key_hits) {
         (Some(key), Some(hits)) => (hits, key.len()),
         _ => (&start_of_text[..], 0),
     };
@@ -663,30 +809,30 @@ fn fuzzy_from_keys(
     if left.is_empty() || right.is_empty() {
         return Resolution::Outdated;
     }
-    choose_fuzzy(anchor, text, left, shift, right, index)
+    choose_fuzzy(target, hay, text, text_index, left, shift, right)
 }
 
-/// A possible fuzzy match: the gap between a left and a right context.
+/// A possible fuzzy match: the gap between a left and a right context, in haystack offsets.
 #[derive(Debug, Clone, Copy)]
 struct Gap {
     b0: usize,
     b1: usize,
     score: usize,
-    start: usize,
     distance_to_old: usize,
 }
 
 /// Pick the best fuzzy match, given where left contexts end (`left`, each plus `shift`) and
-/// where right contexts start (`right`), both byte offsets, ascending.
+/// where right contexts start (`right`), both haystack byte offsets, ascending.
 fn choose_fuzzy(
-    anchor: &Anchor,
+    target: &Target<'_>,
+    hay: &Haystack<'_>,
     text: &str,
+    text_index: &CharIndex<'_>,
     left: &[usize],
     shift: usize,
     right: &[usize],
-    index: &CharIndex<'_>,
 ) -> Resolution {
-    let quote: Vec<char> = anchor.quote.chars().collect();
+    let quote: Vec<char> = target.needle.chars().collect();
     let qc = quote.len();
     if qc == 0 || qc > MAX_FUZZY_QUOTE_CHARS {
         return Resolution::Outdated;
@@ -697,10 +843,11 @@ fn choose_fuzzy(
     if min_chars > max_chars {
         return Resolution::Outdated;
     }
-    let quote_has_content = !anchor.quote.trim().is_empty();
+    let quote_has_content = !target.needle.trim().is_empty();
     let max_bytes = max_chars.saturating_mul(4);
 
-    let context = Context::of(anchor);
+    let context = target.context();
+    let bytes = hay.hay.as_bytes();
     let mut gaps: Vec<Gap> = Vec::new();
     let mut examined = 0usize;
     let mut from = 0usize;
@@ -720,19 +867,19 @@ fn choose_fuzzy(
             if examined > MAX_FUZZY_PAIRS_EXAMINED {
                 break 'outer;
             }
-            let start = index.char_at(b0);
-            let chars = index.char_at(b1).saturating_sub(start);
+            let chars = hay
+                .char_at(text_index, b1)
+                .saturating_sub(hay.char_at(text_index, b0));
             if chars < min_chars || chars > max_chars {
                 continue;
             }
-            let score = context.score(text.as_bytes(), b0, b1);
-            let distance_to_old = start.abs_diff(anchor.start);
+            let score = context.score(bytes, b0, b1);
+            let start = text_index.char_at(hay.to_text(b0));
             gaps.push(Gap {
                 b0,
                 b1,
                 score,
-                start,
-                distance_to_old,
+                distance_to_old: start.abs_diff(target.anchor.start),
             });
         }
     }
@@ -755,7 +902,7 @@ fn choose_fuzzy(
         if best.is_some_and(|(b, _)| g.score < b.score) {
             break; // sorted by score: nothing later can win
         }
-        let gap = text.get(g.b0..g.b1).unwrap_or("");
+        let gap = hay.hay.get(g.b0..g.b1).unwrap_or("");
         if quote_has_content && gap.trim().is_empty() {
             continue;
         }
@@ -776,18 +923,385 @@ fn choose_fuzzy(
     }
     match best {
         Some((g, _)) => {
-            let anchor = make_anchor(text, g.b0, g.b1, g.start);
-            Resolution::Anchored {
-                anchor,
-                exact: false,
-            }
+            let (b0, b1) = target.place(text, hay.to_text(g.b0), hay.to_text(g.b1));
+            let exact = text.get(b0..b1) == Some(target.anchor.quote.as_str());
+            let anchor = make_anchor(text, b0, b1, text_index.char_at(b0));
+            Resolution::Anchored { anchor, exact }
         }
         None => Resolution::Outdated,
     }
 }
 
-/// Most bytes [`CONTEXT_CHARS`] chars can take.
-const CONTEXT_BYTES: usize = CONTEXT_CHARS * 4;
+// ---------------------------------------------------------------------------------------------
+// Whitespace folding.
+
+/// The byte length of the whitespace char at byte `i` of `text`, or 0 when there is none
+/// (also when `i` is not a char boundary, or past the end).
+#[inline]
+fn ws_len(text: &str, i: usize) -> usize {
+    match text.as_bytes().get(i) {
+        Some(b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ') => 1,
+        // The lead bytes of every non-ASCII whitespace char (U+0085, U+00A0, U+1680,
+        // U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000).
+        Some(0xC2 | 0xE1 | 0xE2 | 0xE3) => text
+            .get(i..)
+            .and_then(|s| s.chars().next())
+            .filter(|c| c.is_whitespace())
+            .map_or(0, char::len_utf8),
+        _ => 0,
+    }
+}
+
+/// A text with every maximal run of whitespace replaced by one space, and the way back to the
+/// text's own offsets.
+#[derive(Debug)]
+struct Folded<'t> {
+    folded: Cow<'t, str>,
+    /// Where the folded text is shorter than the text: (offset in the folded text just past a
+    /// run's space, bytes and chars of the text removed up to there), ascending.
+    shifts: Vec<Shift>,
+}
+
+/// See [`Folded::shifts`].
+#[derive(Debug, Clone, Copy)]
+struct Shift {
+    at: usize,
+    bytes: usize,
+    chars: usize,
+}
+
+impl<'t> Folded<'t> {
+    /// Fold `text`. Every run of whitespace that folding changes holds a whitespace char other
+    /// than a space, or two spaces in a row; those are found with `memchr`, so the cost on
+    /// ordinary text (single spaces between words) is a few fast passes over it.
+    fn new(text: &'t str) -> Self {
+        let bytes = text.as_bytes();
+        let mut events: Vec<usize> = Vec::new();
+        events.extend(memchr::memchr3_iter(b'\n', b'\t', b'\r', bytes));
+        events.extend(memchr::memchr2_iter(0x0B, 0x0C, bytes));
+        // Lead bytes of every non-ASCII whitespace char (U+0085, U+00A0, U+1680,
+        // U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000).
+        events.extend(memchr::memchr3_iter(0xC2, 0xE2, 0xE3, bytes));
+        events.extend(memchr::memchr_iter(0xE1, bytes));
+        events.extend(memmem::find_iter(bytes, b"  "));
+        // Five ascending runs: the stable sort merges them.
+        events.sort();
+
+        let mut out = String::new();
+        let mut shifts = Vec::new();
+        let (mut removed_bytes, mut removed_chars) = (0usize, 0usize);
+        let mut copied_to = 0usize;
+        for e in events {
+            if e < copied_to || ws_len(text, e) == 0 {
+                continue;
+            }
+            let run_start = ws_run_start(text, e);
+            let (mut i, mut run_chars) = (run_start, 0usize);
+            loop {
+                let w = ws_len(text, i);
+                if w == 0 {
+                    break;
+                }
+                i += w;
+                run_chars += 1;
+            }
+            if out.capacity() == 0 {
+                out.reserve(text.len());
+            }
+            out.push_str(text.get(copied_to..run_start).unwrap_or(""));
+            out.push(' ');
+            copied_to = i;
+            if run_chars > 1 || i - run_start > 1 {
+                removed_bytes += i - run_start - 1;
+                removed_chars += run_chars - 1;
+                shifts.push(Shift {
+                    at: out.len(),
+                    bytes: removed_bytes,
+                    chars: removed_chars,
+                });
+            }
+        }
+        let folded = if copied_to == 0 {
+            Cow::Borrowed(text)
+        } else {
+            out.push_str(text.get(copied_to..).unwrap_or(""));
+            Cow::Owned(out)
+        };
+        Self { folded, shifts }
+    }
+}
+
+/// What anchors are searched in: the folded text, or (for whitespace-only quotes) the text
+/// itself.
+#[derive(Debug)]
+struct Haystack<'h> {
+    hay: &'h str,
+    /// See [`Folded::shifts`]; empty for the text itself.
+    shifts: &'h [Shift],
+}
+
+impl<'h> Haystack<'h> {
+    fn raw(text: &'h str) -> Self {
+        Self {
+            hay: text,
+            shifts: &[],
+        }
+    }
+
+    fn folded(folded: &'h Folded<'_>) -> Self {
+        Self {
+            hay: &folded.folded,
+            shifts: &folded.shifts,
+        }
+    }
+
+    /// What the text lost by folding before haystack offset `f`.
+    fn removed_before(&self, f: usize) -> (usize, usize) {
+        let k = self.shifts.partition_point(|s| s.at <= f);
+        k.checked_sub(1)
+            .and_then(|k| self.shifts.get(k))
+            .map_or((0, 0), |s| (s.bytes, s.chars))
+    }
+
+    /// The text's byte offset of haystack offset `f`: a folded run's space maps to the start
+    /// of the run, the offset just past it to the end of the run.
+    fn to_text(&self, f: usize) -> usize {
+        f.saturating_add(self.removed_before(f).0)
+    }
+
+    /// The char offset in the haystack of haystack byte offset `f`, from the text's index.
+    fn char_at(&self, text_index: &CharIndex<'_>, f: usize) -> usize {
+        let (bytes, chars) = self.removed_before(f);
+        text_index
+            .char_at(f.saturating_add(bytes))
+            .saturating_sub(chars)
+    }
+}
+
+/// One anchor, prepared for searching.
+#[derive(Debug)]
+struct Target<'a> {
+    anchor: &'a Anchor,
+    /// The quote is only whitespace: searched byte for byte in the text itself.
+    raw: bool,
+    /// What is searched for: the quote's wording folded, without its leading and trailing
+    /// whitespace (the quote itself when `raw`).
+    needle: Cow<'a, str>,
+    /// `needle`'s length in chars.
+    needle_chars: usize,
+    /// The quote's leading and trailing whitespace (empty when `raw`).
+    lead: &'a str,
+    trail: &'a str,
+    /// The context as searched, at most [`CONTEXT_CHARS`] chars a side: the prefix and the
+    /// quote's leading whitespace folded, and the quote's trailing whitespace and the suffix
+    /// folded (the prefix and suffix themselves when `raw`).
+    before: Cow<'a, str>,
+    after: Cow<'a, str>,
+}
+
+impl<'a> Target<'a> {
+    /// `None` for an empty quote.
+    fn new(anchor: &'a Anchor) -> Option<Self> {
+        let quote = anchor.quote.as_str();
+        if quote.is_empty() {
+            return None;
+        }
+        let prefix = last_chars(&anchor.prefix, CONTEXT_CHARS);
+        let suffix = first_chars(&anchor.suffix, CONTEXT_CHARS);
+        let core = quote.trim_matches(char::is_whitespace);
+        if core.is_empty() {
+            return Some(Self {
+                anchor,
+                raw: true,
+                needle: Cow::Borrowed(quote),
+                needle_chars: count_chars(quote.as_bytes()),
+                lead: "",
+                trail: "",
+                before: Cow::Borrowed(prefix),
+                after: Cow::Borrowed(suffix),
+            });
+        }
+        let core_start = quote.len() - quote.trim_start_matches(char::is_whitespace).len();
+        let core_end = quote.trim_end_matches(char::is_whitespace).len();
+        let (lead, trail) = (
+            quote.get(..core_start).unwrap_or(""),
+            quote.get(core_end..).unwrap_or(""),
+        );
+        let needle = fold_small(&[core]);
+        let before = cow_last_chars(
+            fold_small(&[prefix, last_chars(lead, CONTEXT_CHARS)]),
+            CONTEXT_CHARS,
+        );
+        let after = cow_first_chars(
+            fold_small(&[first_chars(trail, CONTEXT_CHARS), suffix]),
+            CONTEXT_CHARS,
+        );
+        Some(Self {
+            anchor,
+            raw: false,
+            needle_chars: count_chars(needle.as_bytes()),
+            needle,
+            lead,
+            trail,
+            before,
+            after,
+        })
+    }
+
+    fn context(&self) -> Context<'_> {
+        Context::new(&self.before, &self.after)
+    }
+
+    /// The text's byte range for wording found at `b0..b1` of the text: widened by the quote's
+    /// leading (trailing) whitespace when the text has it there byte for byte, else by the
+    /// whole run of whitespace the text has there (if any).
+    fn place(&self, text: &str, b0: usize, b1: usize) -> (usize, usize) {
+        let bytes = text.as_bytes();
+        let b0 = b0.min(text.len());
+        let b1 = b1.clamp(b0, text.len());
+        let start = if self.lead.is_empty() {
+            b0
+        } else if bytes[..b0].ends_with(self.lead.as_bytes()) {
+            b0 - self.lead.len()
+        } else {
+            ws_run_start(text, b0)
+        };
+        let end = if self.trail.is_empty() {
+            b1
+        } else if bytes[b1..].starts_with(self.trail.as_bytes()) {
+            b1 + self.trail.len()
+        } else {
+            ws_run_end(text, b1)
+        };
+        (start, end)
+    }
+}
+
+/// Byte classes for folding: 1 for ASCII whitespace, 2 for a lead byte of some non-ASCII
+/// whitespace (U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F,
+/// U+3000), 0 for any other byte.
+const WS_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'\t' as usize] = 1;
+    t[b'\n' as usize] = 1;
+    t[0x0B] = 1;
+    t[0x0C] = 1;
+    t[b'\r' as usize] = 1;
+    t[b' ' as usize] = 1;
+    t[0xC2] = 2;
+    t[0xE1] = 2;
+    t[0xE2] = 2;
+    t[0xE3] = 2;
+    t
+};
+
+/// Whether folding changes `s`: it has a whitespace char other than a space, or two spaces
+/// in a row. Written as branch-free passes, which the compiler vectorizes: this runs for every
+/// anchor's quote and context.
+fn needs_fold(s: &str) -> bool {
+    let b = s.as_bytes();
+    let control = b
+        .iter()
+        .fold(false, |acc, &c| acc | (c.wrapping_sub(b'\t') < 5));
+    let two_spaces = b
+        .iter()
+        .zip(b.iter().skip(1))
+        .fold(false, |acc, (&x, &y)| acc | ((x == b' ') & (y == b' ')));
+    let maybe_unicode = b
+        .iter()
+        .fold(false, |acc, &c| acc | (WS_CLASS[usize::from(c)] == 2));
+    control || two_spaces || (maybe_unicode && s.chars().any(|c| c.is_whitespace() && c != ' '))
+}
+
+/// The concatenation of `parts` folded (every run of whitespace to one space), borrowed when
+/// there is one part that folding does not change. For short strings; [`Folded`] folds a
+/// whole text.
+fn fold_small<'s>(parts: &[&'s str]) -> Cow<'s, str> {
+    let mut nonempty = parts.iter().filter(|p| !p.is_empty());
+    match (nonempty.next(), nonempty.next()) {
+        (None, _) => return Cow::Borrowed(""),
+        (Some(one), None) if !needs_fold(one) => return Cow::Borrowed(one),
+        _ => {}
+    }
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        let mut copied_to = 0;
+        let mut i = 0;
+        while i < part.len() {
+            let w = ws_len(part, i);
+            if w == 0 {
+                i += 1;
+                continue;
+            }
+            out.push_str(part.get(copied_to..i).unwrap_or(""));
+            if !out.ends_with(' ') || copied_to < i {
+                out.push(' ');
+            }
+            i += w;
+            copied_to = i;
+        }
+        out.push_str(part.get(copied_to..).unwrap_or(""));
+    }
+    Cow::Owned(out)
+}
+
+/// The last `n` chars of `s`, borrowed or owned as `s` is.
+fn cow_last_chars(s: Cow<'_, str>, n: usize) -> Cow<'_, str> {
+    match s {
+        Cow::Borrowed(b) => Cow::Borrowed(last_chars(b, n)),
+        Cow::Owned(mut o) => {
+            let cut = o.len() - last_chars(&o, n).len();
+            o.replace_range(..cut, "");
+            Cow::Owned(o)
+        }
+    }
+}
+
+/// The first `n` chars of `s`, borrowed or owned as `s` is.
+fn cow_first_chars(s: Cow<'_, str>, n: usize) -> Cow<'_, str> {
+    match s {
+        Cow::Borrowed(b) => Cow::Borrowed(first_chars(b, n)),
+        Cow::Owned(mut o) => {
+            o.truncate(first_chars(&o, n).len());
+            Cow::Owned(o)
+        }
+    }
+}
+
+/// The start of the run of whitespace that ends at byte `b` of `text` (`b` if there is none).
+fn ws_run_start(text: &str, b: usize) -> usize {
+    let before = text.get(..b).unwrap_or("");
+    before.trim_end_matches(char::is_whitespace).len()
+}
+
+/// The end of the run of whitespace that starts at byte `b` of `text` (`b` if there is none).
+fn ws_run_end(text: &str, b: usize) -> usize {
+    let after = text.get(b..).unwrap_or("");
+    b + (after.len() - after.trim_start_matches(char::is_whitespace).len())
+}
+
+/// The last `n` chars of `s` (all of it when shorter).
+fn last_chars(s: &str, n: usize) -> &str {
+    if s.len() <= n {
+        return s; // no more chars than bytes
+    }
+    let from = s
+        .char_indices()
+        .rev()
+        .take(n)
+        .last()
+        .map_or(s.len(), |(i, _)| i);
+    s.get(from..).unwrap_or("")
+}
+
+/// The first `n` chars of `s` (all of it when shorter).
+fn first_chars(s: &str, n: usize) -> &str {
+    if s.len() <= n {
+        return s;
+    }
+    let to = s.char_indices().nth(n).map_or(s.len(), |(i, _)| i);
+    s.get(..to).unwrap_or("")
+}
 
 /// An anchor's context, cut to [`CONTEXT_CHARS`] chars a side, for scoring candidates.
 #[derive(Debug, Clone, Copy)]
@@ -796,43 +1310,20 @@ struct Context<'a> {
     before: &'a [u8],
     /// The first [`CONTEXT_CHARS`] chars of the suffix.
     after: &'a [u8],
-    /// `before_leads[k]`: chars starting in `before[..k]`.
-    before_leads: [u8; CONTEXT_BYTES + 1],
-    /// `after_leads[k]`: chars starting in `after[..k]`.
-    after_leads: [u8; CONTEXT_BYTES + 1],
 }
 
 impl<'a> Context<'a> {
-    fn of(anchor: &'a Anchor) -> Self {
-        let p = &anchor.prefix;
-        let from = p
-            .char_indices()
-            .rev()
-            .take(CONTEXT_CHARS)
-            .last()
-            .map_or(p.len(), |(i, _)| i);
-        let s = &anchor.suffix;
-        let to = s
-            .char_indices()
-            .nth(CONTEXT_CHARS)
-            .map_or(s.len(), |(i, _)| i);
-        let before = p.as_bytes().get(from..).unwrap_or(&[]);
-        let after = s.as_bytes().get(..to).unwrap_or(&[]);
-        let leads = |bytes: &[u8]| {
-            let mut table = [0u8; CONTEXT_BYTES + 1];
-            let mut n = 0u8;
-            for (k, &b) in bytes.iter().enumerate().take(CONTEXT_BYTES) {
-                n += u8::from(!is_continuation(b));
-                table[k + 1] = n;
-            }
-            table
-        };
+    /// The context of `prefix` and `suffix`, cut to [`CONTEXT_CHARS`] chars a side.
+    fn new(prefix: &'a str, suffix: &'a str) -> Self {
         Self {
-            before,
-            after,
-            before_leads: leads(before),
-            after_leads: leads(after),
+            before: last_chars(prefix, CONTEXT_CHARS).as_bytes(),
+            after: first_chars(suffix, CONTEXT_CHARS).as_bytes(),
         }
+    }
+
+    /// How many chars of context there are, both sides together.
+    fn available(&self) -> usize {
+        count_chars(self.before) + count_chars(self.after)
     }
 
     /// The context score of the candidate `text[b0..b1]`: chars of the prefix that stand
@@ -848,12 +1339,9 @@ impl<'a> Context<'a> {
         let before = text.get(..b0).unwrap_or(&[]);
         let after = text.get(b1..).unwrap_or(&[]);
         let n = common_suffix(self.before, before);
-        let lead =
-            |t: &[u8; CONTEXT_BYTES + 1], k: usize| usize::from(t.get(k).copied().unwrap_or(0));
-        let left = lead(&self.before_leads, self.before.len())
-            - lead(&self.before_leads, self.before.len() - n);
+        let left = count_chars(&self.before[self.before.len() - n..]);
         let m = common_prefix(self.after, after);
-        let mut right = lead(&self.after_leads, m);
+        let mut right = count_chars(&self.after[..m]);
         if self.after.get(m).is_some_and(|&b| is_continuation(b)) {
             right -= 1;
         }
@@ -1197,7 +1685,66 @@ mod tests {
         left + right
     }
 
+    /// Fold naively, char by char, recording the text's byte offset of every folded byte
+    /// offset (and of the end).
+    fn naive_fold(s: &str) -> (String, Vec<usize>) {
+        let (mut out, mut map) = (String::new(), Vec::new());
+        let mut in_run = false;
+        for (i, c) in s.char_indices() {
+            if c.is_whitespace() {
+                if !in_run {
+                    out.push(' ');
+                    map.push(i);
+                }
+                in_run = true;
+            } else {
+                for k in 0..c.len_utf8() {
+                    map.push(i + k);
+                }
+                out.push(c);
+                in_run = false;
+            }
+        }
+        map.push(s.len());
+        (out, map)
+    }
+
+    #[test]
+    fn folding_examples() {
+        let f = Folded::new("a  b\n\nc\u{3000}d\te\r\nf g");
+        assert_eq!(f.folded, "a b c d e f g");
+        let f = Folded::new("plain words only");
+        assert!(matches!(f.folded, Cow::Borrowed(_)) && f.shifts.is_empty());
+        assert_eq!(fold_small(&["ab ", "\n cd"]), "ab cd");
+        assert_eq!(fold_small(&["", "x\u{a0}y"]), "x y");
+        assert!(matches!(
+            fold_small(&["one two", ""]),
+            Cow::Borrowed("one two")
+        ));
+        assert!(!needs_fold("em — dash, “quotes”"));
+        assert!(needs_fold("no\u{a0}break") && needs_fold("a  b") && needs_fold("a\n"));
+    }
+
     proptest::proptest! {
+        #[test]
+        fn folding_agrees_with_naive_folding(
+            s in "[ab é😀\n\t\r\u{a0}\u{3000}\u{2028}\u{85}—\u{0b}\u{0c}]{0,60}",
+        ) {
+            let (expected, map) = naive_fold(&s);
+            let folded = Folded::new(&s);
+            proptest::prop_assert_eq!(&*folded.folded, expected.as_str());
+            proptest::prop_assert_eq!(&*fold_small(&[&s]), expected.as_str());
+            let (a, b) = s.split_at(s.char_indices().nth(3).map_or(s.len(), |(i, _)| i));
+            proptest::prop_assert_eq!(&*fold_small(&[a, b]), expected.as_str());
+            proptest::prop_assert_eq!(needs_fold(&s), expected != s);
+            let hay = Haystack::folded(&folded);
+            let index = CharIndex::new(&s);
+            for f in (0..=expected.len()).filter(|&f| expected.is_char_boundary(f)) {
+                proptest::prop_assert_eq!(hay.to_text(f), map[f], "{}", f);
+                proptest::prop_assert_eq!(hay.char_at(&index, f), expected[..f].chars().count());
+            }
+        }
+
         #[test]
         fn bytewise_context_score_counts_common_chars(
             text in "[aé😀©b]{0,50}",
@@ -1213,7 +1760,7 @@ mod tests {
             let with_context = format!("{}{}{}", anchor.prefix, anchor.quote, anchor.suffix);
             for (t, s, e) in [(text.as_str(), b0, b1), (with_context.as_str(), anchor.prefix.len(), anchor.prefix.len() + anchor.quote.len())] {
                 proptest::prop_assert_eq!(
-                    Context::of(&anchor).score(t.as_bytes(), s, e),
+                    Context::new(&anchor.prefix, &anchor.suffix).score(t.as_bytes(), s, e),
                     reference_score(&anchor, t, s, e)
                 );
             }

@@ -1,8 +1,8 @@
 //! Property tests for re-anchoring.
 
 use countersign_core::anchor::{
-    Anchor, CONTEXT_CHARS, Resolution, anchor_at_bytes, anchor_quote, char_ranges_to_bytes,
-    reanchor, reanchor_all,
+    Anchor, CONTEXT_CHARS, MIN_EVIDENCE_CHARS, Resolution, anchor_at_bytes, anchor_quote,
+    char_ranges_to_bytes, reanchor, reanchor_all,
 };
 use proptest::prelude::*;
 
@@ -60,6 +60,63 @@ fn check_consistent(res: &Resolution, text: &str) {
     }
 }
 
+/// What a run of whitespace may become when text is reflowed.
+const RUNS: &[&str] = &[
+    " ", "\n", "  ", "\t", " \n ", "\u{a0}", "\r\n", "\n\n", "\u{3000}", "\u{2028}",
+];
+
+/// Reflow `s`: every maximal run of whitespace becomes one of [`RUNS`], chosen by `picks` in
+/// turn. The words stay as they are.
+fn reflow(s: &str, picks: &[usize]) -> String {
+    let mut out = String::with_capacity(s.len() * 2);
+    let (mut runs, mut in_run) = (0usize, false);
+    for c in s.chars() {
+        if c.is_whitespace() {
+            if !in_run {
+                let pick = picks.get(runs % picks.len().max(1)).copied().unwrap_or(0);
+                out.push_str(RUNS[pick % RUNS.len()]);
+                runs += 1;
+            }
+            in_run = true;
+        } else {
+            out.push(c);
+            in_run = false;
+        }
+    }
+    out
+}
+
+/// Every maximal run of whitespace as one space.
+fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_run = false;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            if !in_run {
+                out.push(' ');
+            }
+            in_run = true;
+        } else {
+            out.push(c);
+            in_run = false;
+        }
+    }
+    out
+}
+
+/// The byte offset of char offset `c` in `s`.
+fn byte_of(s: &str, c: usize) -> usize {
+    s.char_indices().nth(c).map_or(s.len(), |(i, _)| i)
+}
+
+/// Where the wording (the quote without leading whitespace) of an anchor starts, counted in
+/// chars of the folded text.
+fn folded_wording_start(text: &str, anchor: &Anchor) -> usize {
+    let b0 = byte_of(text, anchor.start);
+    let lead = anchor.quote.len() - anchor.quote.trim_start().len();
+    fold(&text[..b0 + lead]).chars().count()
+}
+
 /// Edits of one part of a text: (at, delete, insert).
 fn edit() -> impl Strategy<Value = (usize, usize, String)> {
     (0usize..200, 0usize..20, chars_from(WIDE, 0..30))
@@ -112,6 +169,70 @@ proptest! {
         }
     }
 
+    /// Reflowing whitespace anywhere — inside the quote, in its context, elsewhere — never
+    /// makes a present quote outdated; the anchor follows its wording (to the same place when
+    /// the wording occurs once) and carries the new text's exact wording.
+    #[test]
+    fn reflowing_whitespace_never_outdates_a_present_quote(
+        text in prop_oneof![words(1..80), chars_from(WIDE, 1..300), chars_from(NARROW, 1..120)],
+        start_frac in 0.0f64..1.0,
+        qlen in 1usize..60,
+        picks in prop::collection::vec(0usize..100, 1..20),
+    ) {
+        let chars: Vec<char> = text.chars().collect();
+        let start = (((chars.len() as f64) * start_frac) as usize).min(chars.len() - 1);
+        let end = (start + qlen).min(chars.len());
+        let anchor = anchor_at_bytes(&text, byte_of(&text, start)..byte_of(&text, end));
+        prop_assume!(!anchor.quote.trim().is_empty());
+        let new = reflow(&text, &picks);
+        prop_assert_eq!(fold(&new), fold(&text));
+
+        let res = reanchor(&anchor, &new);
+        prop_assert_eq!(reanchor_all(std::slice::from_ref(&anchor), &new), vec![res.clone()]);
+        check_consistent(&res, &new);
+        let Resolution::Anchored { anchor: found, exact } = res else {
+            return Err(TestCaseError::fail("a present quote went outdated"));
+        };
+        prop_assert_eq!(fold(found.quote.trim()), fold(anchor.quote.trim()));
+        prop_assert_eq!(exact, found.quote == anchor.quote);
+        let wording = fold(anchor.quote.trim());
+        if fold(&new).matches(wording.as_str()).count() == 1 {
+            prop_assert_eq!(
+                folded_wording_start(&new, &found),
+                folded_wording_start(&text, &anchor)
+            );
+        }
+    }
+
+    /// Rule 3: occurrences of the quote with none of its context around them are taken only
+    /// when the quote is distinctive on its own — it occurs once and is at least
+    /// `MIN_EVIDENCE_CHARS` long. Otherwise the anchor is outdated, never moved.
+    #[test]
+    fn unrelated_occurrences_are_taken_only_for_a_long_unique_quote(
+        quote in "[abc]([abc ]{0,50}[abc])?",
+        prefix in "[def]{1,40}",
+        suffix in "[def]{1,40}",
+        start in 0usize..500,
+        fillers in prop::collection::vec("[xyz \n]{0,30}", 1..5),
+    ) {
+        let anchor = Anchor { quote: quote.clone(), prefix, suffix, start, end: start + 1 };
+        // The quote between fillers that share nothing with its context.
+        let new = fillers.join(&quote);
+        let copies = fillers.len() - 1;
+        let res = reanchor(&anchor, &new);
+        prop_assert_eq!(reanchor_all(std::slice::from_ref(&anchor), &new), vec![res.clone()]);
+        check_consistent(&res, &new);
+        let distinctive = copies == 1 && fold(&quote).chars().count() >= MIN_EVIDENCE_CHARS;
+        match res {
+            Resolution::Anchored { anchor: found, exact } => {
+                prop_assert!(distinctive, "moved onto an unrelated occurrence: {:?}", found);
+                prop_assert!(exact);
+                prop_assert_eq!(found.quote, quote);
+            }
+            Resolution::Outdated => prop_assert!(!distinctive || copies != 1),
+        }
+    }
+
     /// The batch path gives exactly the per-anchor results.
     #[test]
     fn reanchor_all_equals_map_reanchor(
@@ -123,6 +244,7 @@ proptest! {
         ),
         edits in prop::collection::vec((0usize..400, 0usize..6, prop_oneof![chars_from(NARROW, 0..4), words(0..3)]), 0..5),
         dup in 0usize..3,
+        reflowed in prop::option::of(prop::collection::vec(0usize..100, 1..8)),
     ) {
         let mut anchors: Vec<Anchor> = Vec::new();
         for (at, len) in &ranges {
@@ -138,7 +260,12 @@ proptest! {
         for (at, del, ins) in &edits {
             new = splice(&new, *at, *del, ins);
         }
+        if let Some(picks) = &reflowed {
+            new = reflow(&new, picks);
+        }
         let all = reanchor_all(&anchors, &new);
+        // Never dropped: one resolution per anchor, in order.
+        prop_assert_eq!(all.len(), anchors.len());
         let each: Vec<Resolution> = anchors.iter().map(|a| reanchor(a, &new)).collect();
         prop_assert_eq!(&all, &each);
         for r in &all {
@@ -176,6 +303,7 @@ proptest! {
             anchor_at_bytes(&text, small.0..small.1),
         ];
         let all = reanchor_all(&anchors, &text);
+        prop_assert_eq!(all.len(), anchors.len());
         for (a, r) in anchors.iter().zip(&all) {
             prop_assert_eq!(r, &reanchor(a, &text));
             check_consistent(r, &text);

@@ -1,8 +1,8 @@
 //! Scenario tests for anchoring and re-anchoring wording.
 
 use countersign_core::anchor::{
-    Anchor, AnchorError, CONTEXT_CHARS, Resolution, anchor_at_bytes, anchor_quote,
-    byte_offsets_to_chars, char_ranges_to_bytes, reanchor, reanchor_all,
+    Anchor, AnchorError, CONTEXT_CHARS, MIN_EVIDENCE_CHARS, Resolution, anchor_at_bytes,
+    anchor_quote, byte_offsets_to_chars, char_ranges_to_bytes, reanchor, reanchor_all,
 };
 
 const TERMS: &str = "# Terms\n\n\
@@ -369,4 +369,265 @@ fn reanchor_all_handles_many_kinds_at_once() {
         d.start as isize + shift
     );
     assert!(anchored(all[3].clone()).0.prefix.ends_with("with ninety "));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Short and repeated quotes need their context (module docs, rule 3).
+
+const AGREEMENT: &str = "# Service agreement\n\n\
+    ## Refunds\n\n\
+    Refunds are issued within 30 days of the cancellation, to the card used.\n\n\
+    ## Support\n\n\
+    Support tickets are answered within 30 days at the latest, on working days.\n";
+
+#[test]
+fn short_quote_whose_sentence_was_deleted_goes_outdated() {
+    // A legal reviewer objects to "30 days" in the refund clause, and to "the" in it.
+    let (days, count) = anchor_quote(AGREEMENT, "30 days", 1).unwrap();
+    assert_eq!(count, 2);
+    let (the, count) = anchor_quote(AGREEMENT, "the", 1).unwrap();
+    assert_eq!(count, 3);
+    assert!(the.suffix.starts_with(" cancellation"));
+
+    // The refund sentence is deleted. The same words remain elsewhere, in another clause.
+    let new = AGREEMENT.replace(
+        "Refunds are issued within 30 days of the cancellation, to the card used.\n\n",
+        "",
+    );
+    assert_eq!(new.matches("30 days").count(), 1);
+    assert!(new.contains("the "));
+    assert_eq!(both(&days, &new), Resolution::Outdated);
+    assert_eq!(both(&the, &new), Resolution::Outdated);
+
+    // Rewritten rather than deleted: outdated too, even though "30 days" survives in it.
+    let new = AGREEMENT.replace(
+        "Refunds are issued within 30 days of the cancellation, to the card used.",
+        "No refunds are given; a credit note is offered instead, valid for 30 days.",
+    );
+    assert_eq!(both(&days, &new), Resolution::Outdated);
+
+    // A long quote that occurs once needs no context: its sentence may be rewritten around it.
+    let long = "answered within 30 days at the latest";
+    assert!(long.chars().count() >= MIN_EVIDENCE_CHARS);
+    let (a, _) = anchor_quote(AGREEMENT, long, 1).unwrap();
+    let new = AGREEMENT.replace(
+        "Support tickets are answered within 30 days at the latest, on working days.",
+        "Every ticket is answered within 30 days at the latest!",
+    );
+    let (b, exact) = anchored(both(&a, &new));
+    assert!(exact);
+    assert_eq!(text_at(&new, &b), long);
+}
+
+#[test]
+fn repeated_short_quote_keeps_its_own_occurrence_by_context() {
+    let (refund, _) = anchor_quote(AGREEMENT, "30 days", 1).unwrap();
+    let (support, _) = anchor_quote(AGREEMENT, "30 days", 2).unwrap();
+
+    // The sections swap places and an introduction is added, and some words near both
+    // occurrences change: the support clause's "30 days" is now nearer the refund anchor's old
+    // offset than the refund clause's own. Context decides.
+    let new = "# Service agreement\n\nThis agreement covers support and refunds.\n\n\
+        ## Support\n\n\
+        Support tickets are answered within 30 days at the latest, on working days only.\n\n\
+        ## Refunds\n\n\
+        Refunds are issued within 30 days of the cancellation, to the original card.\n";
+    let first = new.find("30 days").unwrap();
+    let second = new.rfind("30 days").unwrap();
+    let char_at = |b: usize| new[..b].chars().count();
+    assert!(char_at(first).abs_diff(refund.start) < char_at(second).abs_diff(refund.start));
+
+    let (r, exact) = anchored(both(&refund, new));
+    assert!(exact);
+    assert_eq!(r.start, char_at(second));
+    let (s, exact) = anchored(both(&support, new));
+    assert!(exact);
+    assert_eq!(s.start, char_at(first));
+
+    // One occurrence's sentence goes: that anchor is outdated, the other one stays put.
+    let shorter = new.replace(
+        "Support tickets are answered within 30 days at the latest, on working days only.\n\n",
+        "",
+    );
+    assert_eq!(both(&support, &shorter), Resolution::Outdated);
+    let (r, _) = anchored(both(&refund, &shorter));
+    assert_eq!(text_at(&shorter, &r), "30 days");
+    assert!(r.suffix.starts_with(" of the cancellation"));
+    assert_eq!(
+        reanchor_all(&[refund, support], &shorter)
+            .iter()
+            .filter(|r| matches!(r, Resolution::Anchored { .. }))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn short_quote_moved_with_its_paragraph_still_anchors() {
+    // "Refunds" opens its paragraph: moving the paragraph changes everything before it.
+    let text = "Intro line.\n\nDeliveries arrive weekly.\n\nRefunds take a week to process.\n";
+    let (a, _) = anchor_quote(text, "Refunds", 1).unwrap();
+    let moved = "Refunds take a week to process.\n\nIntro line.\n\nDeliveries arrive weekly.\n";
+    let (b, exact) = anchored(both(&a, moved));
+    assert!(exact);
+    assert_eq!((b.start, b.prefix.as_str()), (0, ""));
+
+    // But a short quote whose surroundings are all new is outdated, not guessed.
+    let elsewhere = "Summary.\n\nRefunds are rare.\n";
+    assert_eq!(both(&a, elsewhere), Resolution::Outdated);
+}
+
+#[test]
+fn short_edited_quote_is_found_fuzzily_rather_than_at_another_occurrence() {
+    let (refund, _) = anchor_quote(AGREEMENT, "30 days", 1).unwrap();
+    // The refund period becomes 31 days; the support clause still says 30 days.
+    let new = AGREEMENT.replacen("30 days", "31 days", 1);
+    let (b, exact) = anchored(both(&refund, &new));
+    assert!(!exact);
+    assert_eq!(b.quote, "31 days");
+    assert_eq!(b.start, refund.start);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Whitespace does not count (module docs, rule 1).
+
+const WRAPPED: &str = "The supplier shall deliver the goods\n\
+    within thirty days of the order, and\n\
+    shall invoice the buyer on delivery.\n";
+
+#[test]
+fn quote_across_reflowed_line_break_still_anchors() {
+    let (a, _) = anchor_quote(WRAPPED, "the goods\nwithin thirty days", 1).unwrap();
+
+    // Re-wrapped narrower: line breaks now fall inside the quote and all through its context.
+    let narrow = "The supplier\nshall deliver the\ngoods within thirty\ndays of the\n\
+        order, and shall invoice the\nbuyer on delivery.\n";
+    let (b, exact) = anchored(both(&a, narrow));
+    assert!(!exact, "the wording reads differently now");
+    assert_eq!(b.quote, "the\ngoods within thirty\ndays");
+    assert_eq!(text_at(narrow, &b), b.quote);
+    assert_eq!((b.start, b.end), (a.start, a.end));
+    assert_eq!(b.prefix, "The supplier\nshall deliver ");
+
+    // Re-wrapped at other words: the quote's line break is now a space, and a line break
+    // falls inside it elsewhere.
+    let rewrapped = "The supplier shall deliver the goods within\n\
+        thirty days of the order, and shall invoice\n\
+        the buyer on delivery.\n";
+    let (b, exact) = anchored(both(&a, rewrapped));
+    assert!(!exact);
+    assert_eq!(b.quote, "the goods within\nthirty days");
+    assert_eq!(text_at(rewrapped, &b), b.quote);
+    assert_eq!(b.start, a.start);
+
+    // One long line, with double spaces and a tab.
+    let joined = "The supplier shall deliver  the goods \t within thirty days of the order, and shall invoice the buyer on delivery.\n";
+    let (b, exact) = anchored(both(&a, joined));
+    assert!(!exact);
+    assert_eq!(b.quote, "the goods \t within thirty days");
+    assert_eq!(text_at(joined, &b), b.quote);
+
+    // Reflowed back: the anchor is the original one again.
+    let (c, exact) = anchored(both(&b, WRAPPED));
+    assert!(!exact, "relative to the reflowed wording it was found from");
+    assert_eq!(c, a);
+    assert_eq!(
+        both(&a, WRAPPED),
+        Resolution::Anchored {
+            anchor: a.clone(),
+            exact: true
+        }
+    );
+
+    // A short repeated quote whose *context* was reflowed keeps its occurrence too: "the"
+    // before "goods" (suffix reflowed) and before "buyer" (prefix reflowed).
+    for (occurrence, next) in [(1, " goods\nwithin"), (3, " buyer")] {
+        let (the, count) = anchor_quote(WRAPPED, "the", occurrence).unwrap();
+        assert_eq!(count, 3);
+        assert!(the.suffix.starts_with(next));
+        let (b, exact) = anchored(both(&the, rewrapped));
+        assert!(exact);
+        assert_eq!(b.start, the.start);
+        assert_ne!((&b.prefix, &b.suffix), (&the.prefix, &the.suffix));
+    }
+}
+
+#[test]
+fn reflowed_quote_at_start_and_end_of_text() {
+    let text = "Alpha beta\ngamma delta\nepsilon";
+    let (head, _) = anchor_quote(text, "Alpha beta\ngamma", 1).unwrap();
+    let (tail, _) = anchor_quote(text, "delta\nepsilon", 1).unwrap();
+    assert_eq!((head.prefix.as_str(), tail.suffix.as_str()), ("", ""));
+    let reflowed = "Alpha\nbeta gamma\ndelta epsilon";
+    let (h, _) = anchored(both(&head, reflowed));
+    assert_eq!(
+        (h.quote.as_str(), h.start, h.prefix.as_str()),
+        ("Alpha\nbeta gamma", 0, "")
+    );
+    let (t, _) = anchored(both(&tail, reflowed));
+    assert_eq!((t.quote.as_str(), t.suffix.as_str()), ("delta epsilon", ""));
+    assert_eq!(t.end, reflowed.chars().count());
+    assert_eq!(text_at(reflowed, &t), t.quote);
+
+    // Leading and trailing whitespace of a quote: kept byte for byte where the text still has
+    // it, else the whole run the text has there.
+    let (w, _) = anchor_quote(text, "\ngamma delta\n", 1).unwrap();
+    let (x, exact) = anchored(both(&w, text));
+    assert!(exact);
+    assert_eq!(x, w);
+    let (x, exact) = anchored(both(&w, "Alpha beta  gamma delta \n epsilon"));
+    assert!(!exact);
+    assert_eq!(x.quote, "  gamma delta \n ");
+}
+
+#[test]
+fn reflow_between_multibyte_chars_keeps_char_offsets_right() {
+    let text = "Café 😀 — 中文条款：\n付款期限为三十天。 naïve\nrésumé ✓";
+    let (a, _) = anchor_quote(text, "条款：\n付款期限", 1).unwrap();
+    let (r, _) = anchor_quote(text, "naïve\nrésumé", 1).unwrap();
+    // Reflowed with a no-break space, an ideographic space, a line separator and plain ones.
+    let new = "é😀 Café\u{a0}😀 — 中文条款：\u{3000}付款期限为三十天。\u{2028}naïve  résumé\n✓";
+    let (b, exact) = anchored(both(&a, new));
+    assert!(!exact);
+    assert_eq!(b.quote, "条款：\u{3000}付款期限");
+    assert_eq!(text_at(new, &b), b.quote);
+    assert_eq!(b.start, new[..new.find("条款").unwrap()].chars().count());
+    assert_eq!(b.end - b.start, 8);
+    let (s, _) = anchored(both(&r, new));
+    assert_eq!(s.quote, "naïve  résumé");
+    assert_eq!(s.suffix, "\n✓");
+    assert_eq!(text_at(new, &s), s.quote);
+}
+
+#[test]
+fn crlf_line_breaks_match_lf() {
+    // Revision text is normalized (CRLF and CR become LF), so a revision never holds a CR...
+    let crlf = "The supplier shall deliver the goods\r\nwithin thirty days of the order.\r\n";
+    let normalized = countersign_core::text::normalize(crlf);
+    assert!(!normalized.contains('\r'));
+    let (a, _) = anchor_quote(WRAPPED, "the goods\nwithin thirty days", 1).unwrap();
+    let (b, exact) = anchored(both(&a, &normalized));
+    assert!(exact);
+    assert_eq!(b.quote, a.quote);
+    // ...but re-anchoring onto text that was not normalized still matches, CR being whitespace.
+    let (b, exact) = anchored(both(&a, crlf));
+    assert!(!exact);
+    assert_eq!(b.quote, "the goods\r\nwithin thirty days");
+    assert_eq!(text_at(crlf, &b), b.quote);
+}
+
+#[test]
+fn whitespace_only_quote_is_matched_byte_for_byte_with_its_context() {
+    let b0 = TERMS.find("\n\nPayment").unwrap();
+    let gap = anchor_at_bytes(TERMS, b0..b0 + 2);
+    assert_eq!(gap.quote, "\n\n");
+    let new = format!("Preface.\n\n{TERMS}");
+    let (b, exact) = anchored(both(&gap, &new));
+    assert!(exact);
+    assert_eq!(b.start, gap.start + 10);
+    // Its context gone, it is outdated: whitespace occurs everywhere.
+    let new = TERMS
+        .replace(" of the order.", ".")
+        .replace("Payment is", "Payments are");
+    assert_eq!(both(&gap, &new), Resolution::Outdated);
 }
