@@ -13,6 +13,19 @@ Opens the Countersign workspace in DIR. Without --workspace it opens the demo wo
 data directory, building it on first start (every demo identity's passphrase is `demo`).";
 
 fn main() -> ExitCode {
+    #[cfg(target_os = "linux")]
+    if countersign_app::should_disable_compositing() {
+        // Start again, same process and arguments, with compositing off (see the function's
+        // docs); `exec` returns only if it failed, and then the app runs as it is.
+        use std::os::unix::process::CommandExt;
+        if let Ok(exe) = std::env::current_exe() {
+            let e = std::process::Command::new(exe)
+                .args(std::env::args_os().skip(1))
+                .env(countersign_app::COMPOSITING_VAR, "1")
+                .exec();
+            eprintln!("countersign-app: could not restart with compositing off ({e}); going on");
+        }
+    }
     let mut args = std::env::args_os().skip(1);
     let mut workspace: Option<PathBuf> = None;
     while let Some(arg) = args.next() {
