@@ -2,7 +2,9 @@
 
 use countersign_core::anchor::{self, Anchor, Resolution};
 use countersign_core::ledger::{self, Actor, LedgerAction, ObjectionFacts, ObjectionStatus};
-use countersign_core::model::{CommentThread, LedgerEntry, Message, Objection, Revision};
+use countersign_core::model::{
+    CommentThread, LedgerEntry, Message, Objection, Revision, RevisionId,
+};
 use countersign_core::text;
 use countersign_render::Highlight;
 use countersign_store::IdKind;
@@ -61,25 +63,29 @@ impl Workspace {
         Ok(anchor::anchor_quote(&content, &quote, occurrence)?)
     }
 
-    /// Where an annotation's wording stands on `rev`.
-    fn resolution(
+    /// Where the wording of an annotation made on revision `made_on` stands on `rev` (whose
+    /// text is `content`), as its view shows it: (state, position, wording-if-changed).
+    fn placed(
         &self,
         id: &str,
-        made_on: &Revision,
+        made_on: &RevisionId,
         original: &Anchor,
         rev: &Revision,
         content: &str,
-    ) -> Result<Resolution> {
-        if made_on.id == rev.id {
-            return Ok(Resolution::Anchored {
+    ) -> Result<(AnchorState, Option<Position>, Option<String>)> {
+        let read = self.store.read();
+        let made_on = read.revision(made_on.as_str())?;
+        let res = if made_on.id == rev.id {
+            Resolution::Anchored {
                 anchor: original.clone(),
                 exact: true,
-            });
-        }
-        if let Some(r) = self.store.read().anchoring(id, &rev.id)? {
-            return Ok(r);
-        }
-        Ok(anchor::reanchor(original, content))
+            }
+        } else if let Some(r) = read.anchoring(id, &rev.id)? {
+            r
+        } else {
+            anchor::reanchor(original, content)
+        };
+        Ok(view_of(original, &res))
     }
 
     /// Open a comment thread on wording of a revision. Returns the thread id and how many times
@@ -186,9 +192,8 @@ impl Workspace {
         let content = read.blob(&rev.content_digest)?;
         let mut out = Vec::new();
         for t in read.threads(&packet)? {
-            let made_on = read.revision(t.revision.as_str())?;
-            let res = self.resolution(&t.id, &made_on, &t.anchor, &rev, &content)?;
-            let (anchor_state, position, current_quote) = view_of(&t.anchor, &res);
+            let (anchor_state, position, current_quote) =
+                self.placed(&t.id, &t.revision, &t.anchor, &rev, &content)?;
             out.push(ThreadView {
                 id: t.id,
                 quote: t.anchor.quote,
@@ -344,9 +349,8 @@ impl Workspace {
         let mut out = Vec::new();
         for o in read.objections(&packet)? {
             let conflicts = read.ledger_conflict_marks(&o.id)?;
-            let made_on = read.revision(o.revision.as_str())?;
-            let res = self.resolution(&o.id, &made_on, &o.anchor, &rev, &content)?;
-            let (anchor_state, position, current_quote) = view_of(&o.anchor, &res);
+            let (anchor_state, position, current_quote) =
+                self.placed(&o.id, &o.revision, &o.anchor, &rev, &content)?;
             let residual = o.acceptance().map(|e| ResidualView {
                 accepted_by: e.actor.clone(),
                 accepted_by_name: self.name_of(&e.actor),
