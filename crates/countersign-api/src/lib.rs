@@ -151,6 +151,15 @@ pub(crate) fn read_limited(
     limit: u64,
     too_large: impl FnOnce(u64) -> ApiError,
 ) -> Result<Vec<u8>> {
+    Ok(read_limited_with_meta(path, limit, too_large)?.0)
+}
+
+/// [`read_limited`], with the file's metadata (its modification time, say) as it was read.
+pub(crate) fn read_limited_with_meta(
+    path: &Path,
+    limit: u64,
+    too_large: impl FnOnce(u64) -> ApiError,
+) -> Result<(Vec<u8>, std::fs::Metadata)> {
     let io = |source| ApiError::Io {
         action: "read",
         path: path.to_path_buf(),
@@ -163,7 +172,8 @@ pub(crate) fn read_limited(
     if meta.len() > limit {
         return Err(too_large(meta.len()));
     }
-    std::fs::read(path).map_err(io)
+    let bytes = std::fs::read(path).map_err(io)?;
+    Ok((bytes, meta))
 }
 
 /// An open workspace and everything a use case needs.

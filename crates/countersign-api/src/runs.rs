@@ -26,7 +26,10 @@ use countersign_store::{
 use serde::{Deserialize, Serialize};
 
 use crate::dto::*;
-use crate::{ApiError, Result, Workspace, append, append_event, read_input_file, short};
+use crate::{
+    ApiError, Result, Workspace, append, append_event, read_input_file, read_limited_with_meta,
+    short,
+};
 
 /// The approval a packet release run's manifest approval is keyed by in the store.
 const MANIFEST_BACKING: &str = "manifest";
@@ -860,19 +863,9 @@ impl Workspace {
             .unwrap_or_default()
             .to_owned();
         countersign_core::transcript::TranscriptFormat::of_file_name(&name)?;
-        let io = |source| ApiError::Io {
-            action: "read",
-            path: file.to_path_buf(),
-            source,
-        };
-        let meta = std::fs::metadata(file).map_err(io)?;
-        if !meta.is_file() {
-            return Err(io(std::io::Error::other("not a regular file")));
-        }
-        if meta.len() > MAX_TRANSCRIPT_BYTES as u64 {
-            return Err(TranscriptError::TooLarge { size: meta.len() }.into());
-        }
-        let bytes = std::fs::read(file).map_err(io)?;
+        let (bytes, meta) = read_limited_with_meta(file, MAX_TRANSCRIPT_BYTES as u64, |size| {
+            TranscriptError::TooLarge { size }.into()
+        })?;
         let modified = meta
             .modified()
             .ok()
@@ -1194,9 +1187,10 @@ impl Workspace {
         let packet_run = ctx.packet.is_some();
         self.store.write(|tx| -> Result<()> {
             let current = tx.reader().run_facts(&run)?;
-            // A packet release's status follows its packet; a decision recorded here gates none
-            // of its steps, and is taken once.
-            if packet_run {
+            // What the run's status is once the fact is in, for the audit log's reader.
+            let after = if packet_run {
+                // A packet release's status follows its packet; a decision recorded here gates
+                // none of its steps, and is taken once.
                 if let Some(a) = &fact.approval
                     && let Some(earlier) = current.iter().find(|f| f.approval.as_ref() == Some(a))
                 {
@@ -1210,44 +1204,34 @@ impl Workspace {
                     }
                     .into());
                 }
-                fact.seq = tx.reader().next_run_fact_seq(&run)?;
-                let payload = FactRecorded {
-                    run: &run,
-                    seq: fact.seq,
-                    fact: &fact,
-                    run_status: ctx.derived.status,
+                ctx.derived.status
+            } else {
+                let named = |id: &str| {
+                    tx.reader()
+                        .identity(id)
+                        .map_or_else(|_| id.to_owned(), |i| i.name)
                 };
-                fact.event = Some(append_event(tx, &who.id, key, at, &kind, &payload)?.hash);
-                tx.insert_run_fact(&fact)?;
-                return Ok(());
-            }
-            let named = |id: &str| {
-                tx.reader()
-                    .identity(id)
-                    .map_or_else(|_| id.to_owned(), |i| i.name)
-            };
-            if current.len() != seen {
-                let d = run::derive(
-                    &ctx.def,
-                    &core_facts(&ctx.steps, &current, named, false)?,
-                    None,
-                );
-                match (&fact.step, &fact.approval) {
-                    (Some(s), _) => {
-                        let i = ctx
-                            .step_index(s)
-                            .ok_or_else(|| corrupt("a new fact names no step"))?;
-                        d.check_step_outcome(&ctx.def, i)?;
+                if current.len() != seen {
+                    let d = run::derive(
+                        &ctx.def,
+                        &core_facts(&ctx.steps, &current, named, false)?,
+                        None,
+                    );
+                    match (&fact.step, &fact.approval) {
+                        (Some(s), _) => {
+                            let i = ctx
+                                .step_index(s)
+                                .ok_or_else(|| corrupt("a new fact names no step"))?;
+                            d.check_step_outcome(&ctx.def, i)?;
+                        }
+                        (None, Some(a)) => d.check_decision(&ctx.def, a)?,
+                        (None, None) => {}
                     }
-                    (None, Some(a)) => d.check_decision(&ctx.def, a)?,
-                    (None, None) => {}
                 }
-            }
-            let mut all = current;
-            all.push(fact.clone());
-            // What the run's status is once the fact is in, for the audit log's reader.
-            let after =
-                run::derive(&ctx.def, &core_facts(&ctx.steps, &all, named, false)?, None).status;
+                let mut all = current;
+                all.push(fact.clone());
+                run::derive(&ctx.def, &core_facts(&ctx.steps, &all, named, false)?, None).status
+            };
             // The fact names the event that records it (its place in the merged order).
             fact.seq = tx.reader().next_run_fact_seq(&run)?;
             let payload = FactRecorded {
@@ -1961,23 +1945,16 @@ impl Workspace {
             let unmoved = mark
                 .map(|why| format!(" (recorded at the same time as a change on another replica that came first; it changes nothing: {why})"))
                 .unwrap_or_default();
+            let note = f
+                .note
+                .as_deref()
+                .map(|n| format!(": {}", one_line(n, 160)))
+                .unwrap_or_default();
             match (&f.step, &f.approval) {
                 (Some(s), _) => {
-                    let pos = ctx
-                        .steps
-                        .iter()
-                        .find(|x| &x.id == s)
-                        .map_or(0, |x| x.position);
-                    let name = ctx
-                        .steps
-                        .iter()
-                        .find(|x| &x.id == s)
-                        .map_or("", |x| x.name.as_str());
-                    let note = f
-                        .note
-                        .as_deref()
-                        .map(|n| format!(": {}", one_line(n, 160)))
-                        .unwrap_or_default();
+                    let step = ctx.steps.iter().find(|x| &x.id == s);
+                    let pos = step.map_or(0, |x| x.position);
+                    let name = step.map_or("", |x| x.name.as_str());
                     add(
                         f.at,
                         &format!("step.{}", f.kind),
@@ -1986,16 +1963,11 @@ impl Workspace {
                     );
                 }
                 (None, Some(a)) => {
-                    let why = f
-                        .note
-                        .as_deref()
-                        .map(|n| format!(": {}", one_line(n, 160)))
-                        .unwrap_or_default();
                     add(
                         f.at,
                         &format!("approval.{}", f.kind),
                         Some(&f.actor),
-                        format!("\"{}\" {}{why}{unmoved}", ctx.approval_title(a), f.kind),
+                        format!("\"{}\" {}{note}{unmoved}", ctx.approval_title(a), f.kind),
                     );
                 }
                 (None, None) => {}
