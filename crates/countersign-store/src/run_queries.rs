@@ -290,6 +290,22 @@ fn run_parse(raw: RawRun) -> Result<RunRow> {
 }
 
 impl Reader<'_> {
+    /// Every row `sql` selects with `params`: all are read with `read` first, then each is
+    /// parsed with `parse` (which may find a stored value damaged).
+    fn parsed_rows<R, T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        read: impl FnMut(&Row<'_>) -> rusqlite::Result<R>,
+        parse: impl FnMut(R) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut stmt = self.prepare(sql)?;
+        let raws = stmt
+            .query_map(params, read)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        raws.into_iter().map(parse).collect()
+    }
+
     /// One run by full id.
     pub fn run(&self, id: &str) -> Result<RunRow> {
         let sql = format!("SELECT {RUN_COLS} FROM runs WHERE id = ?1");
@@ -303,11 +319,7 @@ impl Reader<'_> {
     /// Every run, oldest first.
     pub fn runs(&self) -> Result<Vec<RunRow>> {
         let sql = format!("SELECT {RUN_COLS} FROM runs ORDER BY created_at, id");
-        let mut stmt = self.prepare(&sql)?;
-        let raws = stmt
-            .query_map([], run_from)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        raws.into_iter().map(run_parse).collect()
+        self.parsed_rows(&sql, [], run_from, run_parse)
     }
 
     /// The runs of a packet's releases.
@@ -321,12 +333,11 @@ impl Reader<'_> {
 
     /// A run's steps, in order.
     pub fn run_steps(&self, run: &str) -> Result<Vec<RunStepRow>> {
-        let mut stmt = self.prepare(
+        self.parsed_rows(
             "SELECT id, run, position, name, description, gate, on_reject, rework_to, added_by, added_at
              FROM run_steps WHERE run = ?1 ORDER BY position",
-        )?;
-        let raws = stmt
-            .query_map([run], |r| {
+            [run],
+            |r| {
                 Ok((
                     (
                         r.get::<_, String>(0)?,
@@ -342,30 +353,26 @@ impl Reader<'_> {
                     ),
                     (r.get::<_, String>(8)?, r.get::<_, String>(9)?),
                 ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        raws.into_iter()
-            .map(
-                |(
-                    (id, run, position, name),
-                    (description, gate, on_reject, rework_to),
-                    (added_by, at),
-                )| {
-                    Ok(RunStepRow {
-                        id,
-                        run,
-                        position,
-                        name,
-                        description,
-                        gate,
-                        on_reject,
-                        rework_to,
-                        added_by,
-                        added_at: ts(&at)?,
-                    })
-                },
-            )
-            .collect()
+            },
+            |(
+                (id, run, position, name),
+                (description, gate, on_reject, rework_to),
+                (added_by, at),
+            )| {
+                Ok(RunStepRow {
+                    id,
+                    run,
+                    position,
+                    name,
+                    description,
+                    gate,
+                    on_reject,
+                    rework_to,
+                    added_by,
+                    added_at: ts(&at)?,
+                })
+            },
+        )
     }
 
     fn approvals_where(&self, clause: &str, arg: &str) -> Result<Vec<RunApprovalRow>> {
@@ -373,9 +380,10 @@ impl Reader<'_> {
             "SELECT id, run, title, risk, requirement, roles, approvers, backing, created_by, created_at
              FROM run_approvals WHERE {clause} ORDER BY created_at, id"
         );
-        let mut stmt = self.prepare(&sql)?;
-        let raws = stmt
-            .query_map([arg], |r| {
+        self.parsed_rows(
+            &sql,
+            [arg],
+            |r| {
                 Ok((
                     [
                         r.get::<_, String>(0)?,
@@ -390,26 +398,22 @@ impl Reader<'_> {
                     r.get::<_, String>(8)?,
                     r.get::<_, String>(9)?,
                 ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        raws.into_iter()
-            .map(
-                |([id, run, title, risk, requirement, roles, approvers], backing, by, at)| {
-                    Ok(RunApprovalRow {
-                        id,
-                        run,
-                        title,
-                        risk,
-                        requirement,
-                        roles: list(&roles),
-                        approvers: list(&approvers),
-                        backing,
-                        created_by: by,
-                        created_at: ts(&at)?,
-                    })
-                },
-            )
-            .collect()
+            },
+            |([id, run, title, risk, requirement, roles, approvers], backing, by, at)| {
+                Ok(RunApprovalRow {
+                    id,
+                    run,
+                    title,
+                    risk,
+                    requirement,
+                    roles: list(&roles),
+                    approvers: list(&approvers),
+                    backing,
+                    created_by: by,
+                    created_at: ts(&at)?,
+                })
+            },
+        )
     }
 
     /// A run's approvals, oldest first.
@@ -427,14 +431,13 @@ impl Reader<'_> {
     /// A run's facts, in the order every replica applies the events that recorded them
     /// (Lamport clock, replica, position); `seq` is only the order they arrived here.
     pub fn run_facts(&self, run: &str) -> Result<Vec<RunFactRow>> {
-        let mut stmt = self.prepare(
+        self.parsed_rows(
             "SELECT f.run, f.seq, f.kind, f.step, f.approval, f.actor, f.note, f.at, f.event
              FROM run_facts f LEFT JOIN events e ON e.hash = f.event
              WHERE f.run = ?1
              ORDER BY e.hash IS NULL, e.lamport, e.replica, e.replica_seq, f.seq",
-        )?;
-        let raws = stmt
-            .query_map([run], |r| {
+            [run],
+            |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, u32>(1)?,
@@ -446,10 +449,8 @@ impl Reader<'_> {
                     r.get::<_, String>(7)?,
                     r.get::<_, Option<String>>(8)?,
                 ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        raws.into_iter()
-            .map(|(run, seq, kind, step, approval, actor, note, at, event)| {
+            },
+            |(run, seq, kind, step, approval, actor, note, at, event)| {
                 Ok(RunFactRow {
                     run,
                     seq,
@@ -461,19 +462,18 @@ impl Reader<'_> {
                     at: ts(&at)?,
                     event: event.as_deref().map(digest).transpose()?,
                 })
-            })
-            .collect()
+            },
+        )
     }
 
     /// A run's meetings, by the time they were held.
     pub fn run_meetings(&self, run: &str) -> Result<Vec<MeetingRow>> {
-        let mut stmt = self.prepare(
+        self.parsed_rows(
             "SELECT id, run, title, format, held_at, time_source, participants, turns, duration_ms,
                     digest, file_name, size, imported_by, imported_at
              FROM run_meetings WHERE run = ?1 ORDER BY held_at, imported_at, id",
-        )?;
-        let raws = stmt
-            .query_map([run], |r| {
+            [run],
+            |r| {
                 Ok((
                     [
                         r.get::<_, String>(0)?,
@@ -489,48 +489,43 @@ impl Reader<'_> {
                     r.get::<_, i64>(11)?,
                     [r.get::<_, String>(12)?, r.get(13)?],
                 ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        raws.into_iter()
-            .map(
-                |(
-                    [id, run, title, format, held_at, time_source, participants],
-                    (turns, duration_ms),
-                    [d, file_name],
-                    size,
-                    [imported_by, imported_at],
-                )| {
-                    Ok(MeetingRow {
-                        id,
-                        run,
-                        title,
-                        format,
-                        held_at: ts(&held_at)?,
-                        time_source,
-                        participants: serde_json::from_str(&participants).map_err(|e| {
-                            StoreError::Corrupt(format!("participants of a meeting: {e}"))
-                        })?,
-                        turns,
-                        duration_ms,
-                        digest: digest(&d)?,
-                        file_name,
-                        size: size as u64,
-                        imported_by,
-                        imported_at: ts(&imported_at)?,
-                    })
-                },
-            )
-            .collect()
+            },
+            |(
+                [id, run, title, format, held_at, time_source, participants],
+                (turns, duration_ms),
+                [d, file_name],
+                size,
+                [imported_by, imported_at],
+            )| {
+                Ok(MeetingRow {
+                    id,
+                    run,
+                    title,
+                    format,
+                    held_at: ts(&held_at)?,
+                    time_source,
+                    participants: serde_json::from_str(&participants).map_err(|e| {
+                        StoreError::Corrupt(format!("participants of a meeting: {e}"))
+                    })?,
+                    turns,
+                    duration_ms,
+                    digest: digest(&d)?,
+                    file_name,
+                    size: size as u64,
+                    imported_by,
+                    imported_at: ts(&imported_at)?,
+                })
+            },
+        )
     }
 
     /// A run's files, oldest first.
     pub fn run_files(&self, run: &str) -> Result<Vec<RunFileRow>> {
-        let mut stmt = self.prepare(
+        self.parsed_rows(
             "SELECT id, run, title, file_name, digest, size, step, added_by, added_at
              FROM run_files WHERE run = ?1 ORDER BY added_at, id",
-        )?;
-        let raws = stmt
-            .query_map([run], |r| {
+            [run],
+            |r| {
                 Ok((
                     [
                         r.get::<_, String>(0)?,
@@ -543,45 +538,38 @@ impl Reader<'_> {
                     r.get::<_, Option<String>>(6)?,
                     [r.get::<_, String>(7)?, r.get(8)?],
                 ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        raws.into_iter()
-            .map(
-                |([id, run, title, file_name, d], size, step, [added_by, at])| {
-                    Ok(RunFileRow {
-                        id,
-                        run,
-                        title,
-                        file_name,
-                        digest: digest(&d)?,
-                        size: size as u64,
-                        step,
-                        added_by,
-                        added_at: ts(&at)?,
-                    })
-                },
-            )
-            .collect()
+            },
+            |([id, run, title, file_name, d], size, step, [added_by, at])| {
+                Ok(RunFileRow {
+                    id,
+                    run,
+                    title,
+                    file_name,
+                    digest: digest(&d)?,
+                    size: size as u64,
+                    step,
+                    added_by,
+                    added_at: ts(&at)?,
+                })
+            },
+        )
     }
 
     /// A run's generated outputs, oldest first.
     pub fn run_outputs(&self, run: &str) -> Result<Vec<RunOutputRow>> {
-        let mut stmt = self.prepare(
+        self.parsed_rows(
             "SELECT id, run, kind, text, step, approval, added_by, added_at
              FROM run_outputs WHERE run = ?1 ORDER BY added_at, id",
-        )?;
-        let raws = stmt
-            .query_map([run], |r| {
+            [run],
+            |r| {
                 Ok((
                     [r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?],
                     r.get::<_, Option<String>>(4)?,
                     r.get::<_, Option<String>>(5)?,
                     [r.get::<_, String>(6)?, r.get(7)?],
                 ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        raws.into_iter()
-            .map(|([id, run, kind, text], step, approval, [added_by, at])| {
+            },
+            |([id, run, kind, text], step, approval, [added_by, at])| {
                 Ok(RunOutputRow {
                     id,
                     run,
@@ -592,8 +580,8 @@ impl Reader<'_> {
                     added_by,
                     added_at: ts(&at)?,
                 })
-            })
-            .collect()
+            },
+        )
     }
 
     /// The inputs of a file or output, in the order given.
@@ -613,21 +601,18 @@ impl Reader<'_> {
 
     /// A run's roadmap links, in the order linked.
     pub fn run_roadmap(&self, run: &str) -> Result<Vec<RoadmapRow>> {
-        let mut stmt = self.prepare(
+        self.parsed_rows(
             "SELECT run, key, title, url, added_by, added_at FROM run_roadmap_links
              WHERE run = ?1 ORDER BY added_at, key",
-        )?;
-        let raws = stmt
-            .query_map([run], |r| {
+            [run],
+            |r| {
                 Ok((
                     [r.get::<_, String>(0)?, r.get(1)?, r.get(2)?],
                     r.get::<_, Option<String>>(3)?,
                     [r.get::<_, String>(4)?, r.get(5)?],
                 ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        raws.into_iter()
-            .map(|([run, key, title], url, [added_by, at])| {
+            },
+            |([run, key, title], url, [added_by, at])| {
                 Ok(RoadmapRow {
                     run,
                     key,
@@ -636,8 +621,8 @@ impl Reader<'_> {
                     added_by,
                     added_at: ts(&at)?,
                 })
-            })
-            .collect()
+            },
+        )
     }
 
     /// The `seq` the next fact recorded on a run here gets.
