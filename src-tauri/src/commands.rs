@@ -4,20 +4,24 @@
 //! string to its bytes).
 //!
 //! Commands are `async` so that they run off the main thread (a key unlock takes a moment of
-//! argon2id); each one locks the workspace for the length of the call.
+//! argon2id); each one locks the workspace for the length of the call. A sync pass is the one
+//! exception: it runs on a handle of its own, on a blocking thread, without the lock (see
+//! [`sync_now`]).
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 
+use countersign_api::sync::{SyncReport, SyncStatusView, TargetInput};
 use countersign_api::{
     ApprovalView, ChangeView, CheckReport, Created, EvidenceView, IdentityView, LedgerAction,
     LineageNode, ManifestView, Meaning, ObjectionStatus, ObjectionView, PacketState, PacketView,
     PolicyView, Redline, RevisionContent, RevisionView, RunApprovalView, RunSummaryView, RunView,
     StatusView, ThreadView, VerifyReport, Workspace, WorkspaceInfo,
 };
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
-use crate::AppError;
+use crate::{AppError, AskTheUi, events};
 
 /// The open workspace, shared by every command and the change poller.
 pub type Shared = Mutex<Workspace>;
@@ -33,6 +37,46 @@ pub(crate) fn with<T>(
     // transaction), so a poisoned lock is safe to take over.
     let mut ws = shared.lock().unwrap_or_else(PoisonError::into_inner);
     f(&mut ws).map_err(AppError::from)
+}
+
+/// Run `f` on a blocking thread (it may call a runtime of its own, as sync's transfers do) and
+/// wait for it without holding up the async runtime.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> countersign_api::Result<T> + Send + 'static,
+) -> Result<T, AppError> {
+    match tauri::async_runtime::spawn_blocking(f).await {
+        Ok(result) => result.map_err(AppError::from),
+        Err(e) => Err(AppError::internal(format!(
+            "the task stopped unexpectedly: {e}"
+        ))),
+    }
+}
+
+/// At most one sync pass at a time in this app: a second is refused with `sync_running`.
+#[derive(Debug, Default)]
+pub struct SyncGate(AtomicBool);
+
+/// A sync pass in progress; dropping it opens the gate again.
+struct Running<'a>(&'a AtomicBool);
+
+impl SyncGate {
+    fn enter(&self) -> Result<Running<'_>, AppError> {
+        self.0
+            .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
+            .map(|_| Running(&self.0))
+            .map_err(|_| {
+                AppError::refused(
+                    "sync_running",
+                    "a sync pass is already running; wait for it to end",
+                )
+            })
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
 }
 
 /// The workspace directory, its id and the identities unlocked in this session.
@@ -142,6 +186,29 @@ pub async fn packet_revise(
     with(&ws, |w| {
         w.packet_revise(&packet, markdown.as_bytes(), &author, &message)
     })
+}
+
+/// Resolve a divergence as the packet's owner: a merge revision with `markdown` as its content,
+/// whose parents are all the packet's heads (`not_diverged` when it has one head).
+#[tauri::command]
+#[specta::specta]
+pub async fn packet_merge(
+    ws: Ws<'_>,
+    packet: String,
+    markdown: String,
+    author: String,
+    message: String,
+) -> Result<RevisionView, AppError> {
+    with(&ws, |w| {
+        w.packet_merge(&packet, markdown.as_bytes(), &author, &message)
+    })
+}
+
+/// A packet's heads, oldest first: more than one means it has diverged.
+#[tauri::command]
+#[specta::specta]
+pub async fn packet_heads(ws: Ws<'_>, packet: String) -> Result<Vec<RevisionView>, AppError> {
+    with(&ws, |w| w.packet_heads(&packet))
 }
 
 /// A word-level redline from one revision to another.
@@ -425,4 +492,41 @@ pub async fn run_reject(
 #[specta::specta]
 pub async fn run_lineage(ws: Ws<'_>, run: String, item: String) -> Result<LineageNode, AppError> {
     with(&ws, |w| w.run_lineage(&run, &item))
+}
+
+/// Where sync stands: this replica, every target's last pass and queue, what is quarantined or
+/// waiting there, divergences and conflicts.
+#[tauri::command]
+#[specta::specta]
+pub async fn sync_status(ws: Ws<'_>) -> Result<SyncStatusView, AppError> {
+    with(&ws, |w| w.sync_status())
+}
+
+/// Whose keys a pass with `target` will sign with and are not unlocked yet (ask for them first,
+/// and the pass runs in one go).
+#[tauri::command]
+#[specta::specta]
+pub async fn sync_keys_needed(
+    ws: Ws<'_>,
+    target: TargetInput,
+) -> Result<Vec<IdentityView>, AppError> {
+    with(&ws, |w| w.sync_keys_needed(&target))
+}
+
+/// One sync pass with `target`: push, then pull. A new target is added by its first pass (and
+/// kept, with its error, even when that fails). The pass runs on a handle of its own, so every
+/// other command goes on meanwhile; `SyncProgress` events report it. A key the session has not
+/// unlocked fails it with `passphrase_unavailable` naming the identity: unlock it and run again.
+#[tauri::command]
+#[specta::specta]
+pub async fn sync_now<R: Runtime>(
+    app: AppHandle<R>,
+    ws: Ws<'_>,
+    gate: State<'_, SyncGate>,
+    target: TargetInput,
+) -> Result<SyncReport, AppError> {
+    let _running = gate.enter()?;
+    let pass = with(&ws, |w| w.sync_pass(&target, Box::new(AskTheUi)))?;
+    let progress = events::sync_progress(app, pass.target());
+    blocking(move || pass.run(&progress)).await
 }

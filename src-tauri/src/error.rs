@@ -32,6 +32,26 @@ impl From<ApiError> for AppError {
     }
 }
 
+impl AppError {
+    /// A refusal made by the shell itself (`sync_running`).
+    pub(crate) fn refused(code: &str, message: &str) -> AppError {
+        AppError {
+            code: code.to_owned(),
+            class: "refused".to_owned(),
+            message: message.to_owned(),
+        }
+    }
+
+    /// A fault in the shell (a task that stopped unexpectedly).
+    pub(crate) fn internal(message: String) -> AppError {
+        AppError {
+            code: "internal".to_owned(),
+            class: "internal".to_owned(),
+            message,
+        }
+    }
+}
+
 impl std::fmt::Display for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} ({})", self.message, self.code)

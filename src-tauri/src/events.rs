@@ -1,11 +1,14 @@
 //! Typed events for live updates. A background thread polls the workspace's change feed (the
 //! audit log) every [`POLL`] and, for every new change — made by this app, by the CLI in another
 //! process, or later by sync — emits [`WorkspaceChanged`] with all of them and the specific
-//! events by kind. The UI refreshes what it shows from these; it never polls itself.
+//! events by kind. The UI refreshes what it shows from these; it never polls itself. A running
+//! sync pass reports its progress as [`SyncProgress`] ([`sync_progress`]).
 
-use std::time::Duration;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use countersign_api::ChangeView;
+use countersign_api::sync::{Phase, Progress};
 use serde::Serialize;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_specta::Event;
@@ -63,15 +66,63 @@ pub struct RunChanged {
     pub changes: Vec<ChangeView>,
 }
 
-/// Reserved for sync: progress of a running sync.
+/// Progress of a running sync pass: the phase it is in, and objects and bytes done out of the
+/// totals known.
 #[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
 pub struct SyncProgress {
-    /// What sync is doing, in words.
+    /// The target's name (as `sync_status` lists it).
+    pub target: String,
+    /// `listing`, `uploading` or `downloading`.
     pub phase: String,
-    /// Items done.
+    /// Objects done in this phase.
     pub done: u64,
-    /// Items in all, when known.
+    /// Objects in this phase, when known.
     pub total: Option<u64>,
+    /// Bytes done in this phase.
+    pub bytes: u64,
+    /// Bytes in this phase, when known.
+    pub total_bytes: Option<u64>,
+}
+
+/// How often, at most, a running pass reports progress (a phase change or a phase's end is
+/// always reported).
+pub const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+/// The progress callback of a sync pass with `target`: emits [`SyncProgress`].
+pub fn sync_progress<R: Runtime>(
+    app: AppHandle<R>,
+    target: String,
+) -> impl Fn(&Progress) + Send + Sync + 'static {
+    let last: Mutex<Option<(Phase, Instant)>> = Mutex::new(None);
+    move |p: &Progress| {
+        let now = Instant::now();
+        {
+            let mut last = last.lock().unwrap_or_else(PoisonError::into_inner);
+            let due = last.is_none_or(|(phase, at)| {
+                phase != p.phase || p.done >= p.total || now.duration_since(at) >= PROGRESS_EVERY
+            });
+            if !due {
+                return;
+            }
+            *last = Some((p.phase, now));
+        }
+        let event = SyncProgress {
+            target: target.clone(),
+            phase: match p.phase {
+                Phase::Listing => "listing",
+                Phase::Uploading => "uploading",
+                Phase::Downloading => "downloading",
+            }
+            .to_owned(),
+            done: p.done,
+            total: (p.total > 0).then_some(p.total),
+            bytes: p.bytes,
+            total_bytes: (p.total_bytes > 0).then_some(p.total_bytes),
+        };
+        if let Err(e) = event.emit(&app) {
+            eprintln!("countersign-app: emitting sync progress failed: {e}");
+        }
+    }
 }
 
 /// The changes among `changes` whose kind `wanted` accepts.

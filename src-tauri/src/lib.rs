@@ -48,6 +48,8 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             commands::packet_render_html,
             commands::packet_log,
             commands::packet_revise,
+            commands::packet_merge,
+            commands::packet_heads,
             commands::packet_compare,
             commands::comment_add,
             commands::comment_reply,
@@ -72,6 +74,9 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             commands::run_approve,
             commands::run_reject,
             commands::run_lineage,
+            commands::sync_status,
+            commands::sync_keys_needed,
+            commands::sync_now::<tauri::Wry>,
         ])
         .events(collect_events![
             events::WorkspaceChanged,
@@ -171,6 +176,7 @@ pub fn run(workspace: Workspace) -> tauri::Result<()> {
     tauri::Builder::default()
         .invoke_handler(specta.invoke_handler())
         .manage::<commands::Shared>(Mutex::new(workspace))
+        .manage(commands::SyncGate::default())
         .setup(move |app| {
             specta.mount_events(app);
             events::spawn_poller(app.handle().clone());

@@ -34,8 +34,11 @@ fn app() -> App {
     let app = mock_builder()
         .invoke_handler(specta.invoke_handler())
         .manage(Mutex::new(ws))
+        .manage(countersign_app::commands::SyncGate::default())
         .build(mock_context(noop_assets()))
         .expect("app");
+    // (The mock app never runs its setup hook: the events are mounted here.)
+    specta.mount_events(&app);
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .expect("webview");
@@ -293,4 +296,106 @@ fn deciding_a_run_approval_reshapes_the_step_graph() {
     )
     .expect_err("already decided");
     assert_eq!(e["class"], "refused");
+}
+
+#[test]
+fn a_sync_pass_asks_for_each_locked_key_then_pushes_and_reports_progress() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tauri::Listener;
+
+    let app = app();
+    let status = call(&app, "sync_status", json!({})).expect("sync_status");
+    assert!(status["targets"].as_array().expect("targets").is_empty());
+    assert!(status["replica"].as_str().expect("replica").len() == 32);
+
+    let progress = Arc::new(AtomicUsize::new(0));
+    let seen = progress.clone();
+    app._app.listen_any("sync-progress", move |e| {
+        let p: Value = serde_json::from_str(e.payload()).expect("json");
+        assert!(p["target"].as_str().expect("target").starts_with("folder:"));
+        assert!(
+            ["listing", "uploading", "downloading"].contains(&p["phase"].as_str().expect("phase"))
+        );
+        seen.fetch_add(1, Ordering::SeqCst);
+    });
+
+    let shared = tempfile::tempdir().expect("tempdir");
+    let target = json!({ "target": { "kind": "folder", "path": shared.path() } });
+    // Whose keys the first push signs with: everyone who made this replica's operations.
+    let needed = call(&app, "sync_keys_needed", target.clone()).expect("keys needed");
+    let needed: Vec<String> = needed
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|i| i["id"].as_str().expect("id").to_owned())
+        .collect();
+    assert!(needed.len() > 1, "{needed:?}");
+    // Without them the pass stops at the first, naming it (short id) for the UI to ask.
+    let e = call(&app, "sync_now", target.clone()).expect_err("locked");
+    assert_eq!(code(e.clone()), "passphrase_unavailable");
+    let message = e["message"].as_str().expect("message");
+    assert!(
+        message.contains(&format!("({})", &needed[0][..12])),
+        "{message}"
+    );
+    for who in &needed {
+        call(
+            &app,
+            "identity_unlock",
+            json!({ "identity": who, "passphrase": "demo" }),
+        )
+        .expect("unlock");
+    }
+    let none = call(&app, "sync_keys_needed", target.clone()).expect("keys needed");
+    assert!(none.as_array().expect("array").is_empty());
+    // Then the pass runs in one go.
+    let report = call(&app, "sync_now", target.clone()).expect("sync_now");
+    let local = call(&app, "sync_status", json!({})).expect("status")["local_ops"].clone();
+    // Everything but the genesis, which travels unsigned and went with the stopped pass.
+    assert_eq!(
+        report["pushed"]["ops"].as_u64().expect("ops") + 1,
+        local.as_u64().expect("ops")
+    );
+    assert!(progress.load(Ordering::SeqCst) > 0, "no SyncProgress event");
+
+    let status = call(&app, "sync_status", json!({})).expect("sync_status");
+    let t = &status["targets"][0];
+    assert_eq!(t["last_error"], Value::Null);
+    assert_eq!(t["pending_ops"], 0);
+    let name = t["target"].as_str().expect("name").to_owned();
+    let again = call(
+        &app,
+        "sync_now",
+        json!({ "target": { "kind": "known", "name": name } }),
+    )
+    .expect("known target");
+    assert_eq!(again["pushed"]["ops"], 0);
+
+    // A bad target is refused before anything is written; a regular file is no folder.
+    let e = call(
+        &app,
+        "sync_now",
+        json!({ "target": { "kind": "folder", "path": "relative/dir" } }),
+    )
+    .expect_err("relative");
+    assert_eq!(code(e), "bad_target");
+    let file = shared.path().join("workspace.json");
+    let e = call(
+        &app,
+        "sync_now",
+        json!({ "target": { "kind": "folder", "path": file } }),
+    )
+    .expect_err("a file");
+    assert_eq!(code(e), "target_offline");
+    let status = call(&app, "sync_status", json!({})).expect("sync_status");
+    assert_eq!(status["targets"].as_array().expect("targets").len(), 2);
+    assert!(
+        status["targets"]
+            .as_array()
+            .expect("targets")
+            .iter()
+            .any(|t| t["last_error_code"] == "target_offline")
+    );
+    assert!(status["diverged"].as_array().expect("diverged").is_empty());
 }

@@ -234,6 +234,23 @@ const handlers: Record<string, (a: Json) => Json> = {
   check: () => ({ ok: true, events_verified: seq, first_bad_event: null, first_bad_seq: null, problems: [] }),
   changes_since: () => [],
   last_change: () => seq,
+  // Sync: the captured workspace was never synced (a pass would write, so it is refused).
+  sync_status: () => ({
+    workspace: data.workspace.id,
+    replica: '5f0c2d9e8b7a41c3a2e1f0d9c8b7a6e5',
+    replicas: {},
+    local_ops: seq,
+    targets: [],
+    diverged: [],
+    conflicts: [],
+    state_digest: 'sha256:0000000000000000000000000000000000000000000000000000000000000000',
+  }),
+  sync_now: () => readOnly(),
+  packet_heads: (a) => per(a.packet).log.filter((r: Json) => r.head),
+  packet_merge: (a) => {
+    needKey(a.author);
+    return readOnly();
+  },
   // Run records, as captured (read only: deciding asks for the key, then is refused).
   run_list: () => data.runs?.list ?? [],
   run_show: (a) => {

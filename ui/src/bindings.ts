@@ -38,6 +38,13 @@ export const commands = {
 	packetLog: (packet: string) => typedError<RevisionView[], AppError>(__TAURI_INVOKE("packet_log", { packet })),
 	/**  A new revision with `markdown` as its content (`no_change` when identical to the head). */
 	packetRevise: (packet: string, markdown: string, author: string, message: string) => typedError<RevisionView, AppError>(__TAURI_INVOKE("packet_revise", { packet, markdown, author, message })),
+	/**
+	 *  Resolve a divergence as the packet's owner: a merge revision with `markdown` as its content,
+	 *  whose parents are all the packet's heads (`not_diverged` when it has one head).
+	 */
+	packetMerge: (packet: string, markdown: string, author: string, message: string) => typedError<RevisionView, AppError>(__TAURI_INVOKE("packet_merge", { packet, markdown, author, message })),
+	/**  A packet's heads, oldest first: more than one means it has diverged. */
+	packetHeads: (packet: string) => typedError<RevisionView[], AppError>(__TAURI_INVOKE("packet_heads", { packet })),
 	/**  A word-level redline from one revision to another. */
 	packetCompare: (packet: string, from: string, to: string) => typedError<Redline, AppError>(__TAURI_INVOKE("packet_compare", { packet, from, to })),
 	/**
@@ -113,6 +120,23 @@ export const commands = {
 	runReject: (approval: string, asIdentity: string, reason: string) => typedError<RunApprovalView, AppError>(__TAURI_INVOKE("run_reject", { approval, asIdentity, reason })),
 	/**  A file or output of a run explained back to the meetings, files and trigger it came from. */
 	runLineage: (run: string, item: string) => typedError<LineageNode, AppError>(__TAURI_INVOKE("run_lineage", { run, item })),
+	/**
+	 *  Where sync stands: this replica, every target's last pass and queue, what is quarantined or
+	 *  waiting there, divergences and conflicts.
+	 */
+	syncStatus: () => typedError<SyncStatusView, AppError>(__TAURI_INVOKE("sync_status")),
+	/**
+	 *  Whose keys a pass with `target` will sign with and are not unlocked yet (ask for them first,
+	 *  and the pass runs in one go).
+	 */
+	syncKeysNeeded: (target: TargetInput) => typedError<IdentityView[], AppError>(__TAURI_INVOKE("sync_keys_needed", { target })),
+	/**
+	 *  One sync pass with `target`: push, then pull. A new target is added by its first pass (and
+	 *  kept, with its error, even when that fails). The pass runs on a handle of its own, so every
+	 *  other command goes on meanwhile; `SyncProgress` events report it. A key the session has not
+	 *  unlocked fails it with `passphrase_unavailable` naming the identity: unlock it and run again.
+	 */
+	syncNow: (target: TargetInput) => typedError<SyncReport, AppError>(__TAURI_INVOKE("sync_now", { target })),
 };
 
 /** Events */
@@ -258,12 +282,38 @@ export type CheckReport = {
 	problems: string[],
 };
 
+/**  A conflict surfaced by merging: kept, never dropped. */
+export type ConflictView = {
+	/**  `ledger` (an objection moved on two replicas at once), `manifest_version`, … */
+	kind: string,
+	/**  What it concerns (an objection, a packet, a manifest). */
+	subject: string,
+	/**  In words. */
+	detail: string,
+	/**  When. */
+	at: string,
+};
+
 /**  A comment thread or objection just made on wording. */
 export type Created = {
 	/**  Its id. */
 	id: string,
 	/**  How many times the quoted wording occurs in the revision. */
 	occurrences: number,
+};
+
+/**  A packet whose concurrent revisions left several heads. */
+export type DivergedView = {
+	/**  The packet. */
+	packet: string,
+	/**  Its title. */
+	title: string,
+	/**  Its owner (the one identity who resolves it). */
+	owner: string,
+	/**  Its owner's printed name. */
+	owner_name: string,
+	/**  Its heads, oldest first. */
+	heads: string[],
 };
 
 /**  An evidence item, by digest. */
@@ -312,6 +362,18 @@ export type EvidenceView = {
 	history: EvidenceVersionView[],
 	/**  Whether the last add changed anything. */
 	changed: boolean,
+};
+
+/**  Something at a target that is not applied: quarantined, or waiting for what it needs. */
+export type HeldBackView = {
+	/**  Its path at the target (`logs/<replica>/<n>`, `objects/<hex>`). */
+	object: string,
+	/**  The replica that wrote it, for a batch. */
+	replica: string | null,
+	/**  Why. */
+	reason: string,
+	/**  Since when (the pass that found it). */
+	since: string,
 };
 
 /**  A release was held (`release.held`): something the approvals signed changed. */
@@ -575,6 +637,18 @@ export type MissingView = {
 	roles: string[],
 	/**  People in the policy who could still approve. */
 	eligible: string[],
+};
+
+/**  Numbers moved in one direction. */
+export type Moved = {
+	/**  Operations (audit events). */
+	ops: number,
+	/**  Op batches. */
+	batches: number,
+	/**  Objects (revision contents, evidence files, envelopes, bundles). */
+	objects: number,
+	/**  Bytes of batches and objects. */
+	bytes: number,
 };
 
 /**  Where an objection stands. */
@@ -1267,15 +1341,119 @@ export type StepStatus =
 /**  Failed (recorded as failed, or its approval was rejected). */
 "failed";
 
-/**  Reserved for sync: progress of a running sync. */
+/**
+ *  Progress of a running sync pass: the phase it is in, and objects and bytes done out of the
+ *  totals known.
+ */
 export type SyncProgress = {
-	/**  What sync is doing, in words. */
+	/**  The target's name (as `sync_status` lists it). */
+	target: string,
+	/**  `listing`, `uploading` or `downloading`. */
 	phase: string,
-	/**  Items done. */
+	/**  Objects done in this phase. */
 	done: number,
-	/**  Items in all, when known. */
+	/**  Objects in this phase, when known. */
 	total: number | null,
+	/**  Bytes done in this phase. */
+	bytes: number,
+	/**  Bytes in this phase, when known. */
+	total_bytes: number | null,
 };
+
+/**  What one pass did. */
+export type SyncReport = {
+	/**  The target's name. */
+	target: string,
+	/**  Whether the target honours create-only puts (`honoured`, `ignored`, `unsupported`). */
+	create_only: string,
+	/**  Pushed: this replica's operations and the objects they need. */
+	pushed: Moved,
+	/**  Pulled and applied: other replicas' operations and objects. */
+	pulled: Moved,
+	/**  Batches and objects at the target that are quarantined (they never apply). */
+	quarantined: HeldBackView[],
+	/**  Batches waiting for something (an object not arrived yet, an earlier batch). */
+	waiting: HeldBackView[],
+	/**  Operations kept in the log that this version could not apply (unknown kinds). */
+	kept: string[],
+	/**  This replica's operations not yet at the target. */
+	pending_ops: number,
+	/**  Packets that have diverged. */
+	diverged: DivergedView[],
+	/**  Conflicts surfaced so far. */
+	conflicts: ConflictView[],
+	/**  The workspace's state digest after the pass. */
+	state_digest: string,
+};
+
+/**  Where sync stands. */
+export type SyncStatusView = {
+	/**  The workspace. */
+	workspace: string,
+	/**  This replica. */
+	replica: string,
+	/**  Other replicas whose operations this one holds, with how many. */
+	replicas: { [key in string]: number },
+	/**  This replica's operations. */
+	local_ops: number,
+	/**  Every target synced with. */
+	targets: SyncTargetView[],
+	/**  Packets that have diverged. */
+	diverged: DivergedView[],
+	/**  Conflicts surfaced by merging. */
+	conflicts: ConflictView[],
+	/**  The state digest. */
+	state_digest: string,
+};
+
+/**  One target as `sync status` shows it. */
+export type SyncTargetView = {
+	/**  Its name. */
+	target: string,
+	/**  Whether it honours create-only puts. */
+	create_only: string | null,
+	/**  When the last pass ended. */
+	last_pass_at: string | null,
+	/**  What the last pass moved. */
+	last_pushed: Moved | null,
+	/**  What the last pass moved. */
+	last_pulled: Moved | null,
+	/**  The last pass's error, if it failed. */
+	last_error: string | null,
+	/**  The last error's stable code (`target_offline`, `passphrase_unavailable`, …), when known. */
+	last_error_code: string | null,
+	/**  This replica's operations not yet pushed there. */
+	pending_ops: number,
+	/**  Quarantined there. */
+	quarantined: HeldBackView[],
+	/**  Waiting there. */
+	waiting: HeldBackView[],
+};
+
+/**
+ *  A sync target as the app names it: a folder, an S3 bucket, or one synced with before (by the
+ *  name `sync_status` shows).
+ */
+export type TargetInput = 
+/**  A shared folder, by its full path. It must exist. */
+{ kind: "folder"; 
+/**  The folder's absolute path. */
+path: string } | 
+/**  An S3-compatible bucket and prefix (credentials come from the environment, never stored). */
+{ kind: "s3"; 
+/**  `s3://BUCKET/PREFIX`. */
+url: string; 
+/**  The server's endpoint URL (`AWS_ENDPOINT_URL`, else AWS itself, when null). */
+endpoint: string | null; 
+/**  The region (`AWS_REGION`, else `us-east-1`, when null). */
+region: string | null } | 
+/**
+ *  A target this workspace has synced with, by its name (`folder:/path`,
+ *  `s3://bucket/prefix@endpoint`).
+ */
+{ kind: "known"; 
+/**  Its name. */
+name: string };
 
 /**  A comment thread as seen on one revision. */
 export type ThreadView = {

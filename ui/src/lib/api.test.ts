@@ -10,13 +10,24 @@ vi.mock('../bindings', () => {
       objectionMove: fn(),
       packetStates: fn(),
       manifestApprove: fn(),
+      syncNow: fn(),
     },
     events: {},
   };
 });
 
 import { commands } from '../bindings';
-import { ApiFailure, api, asFailure, identityNeeded, run, setKnownIdentities, setPassphraseAsker, withKey } from './api';
+import {
+  ApiFailure,
+  api,
+  asFailure,
+  identityNeeded,
+  run,
+  setKnownIdentities,
+  setPassphraseAsker,
+  withKey,
+  withKeys,
+} from './api';
 
 const mocked = commands as unknown as Record<string, ReturnType<typeof vi.fn>>;
 const ok = <T>(data: T) => ({ status: 'ok' as const, data });
@@ -84,6 +95,48 @@ describe('withKey: the passphrase flow', () => {
   it('turns an IPC exception into a failure with code ipc', async () => {
     const op = vi.fn().mockRejectedValue(new Error('command packet_revise not found'));
     await expect(withKey(PRIYA, op, vi.fn())).rejects.toMatchObject({ code: 'ipc', message: 'command packet_revise not found' });
+  });
+});
+
+describe('withKeys: a command that needs several keys', () => {
+  it('asks for each identity the core names, in turn, and retries after each', async () => {
+    const ask = vi.fn().mockResolvedValue(true);
+    const op = vi
+      .fn()
+      .mockResolvedValueOnce(locked())
+      .mockResolvedValueOnce(locked('Helen Sato (efdc46d6d1cf)'))
+      .mockResolvedValueOnce(ok('synced'));
+    await expect(withKeys(op, ask)).resolves.toBe('synced');
+    expect(ask.mock.calls).toEqual([[PRIYA], [HELEN]]);
+    expect(op).toHaveBeenCalledTimes(3);
+  });
+
+  it('stops when an identity is named a second time (its key did not help)', async () => {
+    const ask = vi.fn().mockResolvedValue(true);
+    const op = vi.fn().mockResolvedValue(locked());
+    await expect(withKeys(op, ask)).rejects.toMatchObject({ code: 'passphrase_unavailable' });
+    expect(ask).toHaveBeenCalledTimes(1);
+    expect(op).toHaveBeenCalledTimes(2);
+  });
+
+  it('stops on a cancelled dialog, and when no known identity is named', async () => {
+    const cancel = vi.fn().mockResolvedValue(false);
+    await expect(withKeys(vi.fn().mockResolvedValue(locked()), cancel)).rejects.toMatchObject({ code: 'passphrase_cancelled' });
+    const ask = vi.fn();
+    await expect(withKeys(vi.fn().mockResolvedValue(locked('Nobody (abcdef123456)')), ask)).rejects.toMatchObject({
+      code: 'passphrase_unavailable',
+    });
+    expect(ask).not.toHaveBeenCalled();
+  });
+
+  it('passes other failures through; api.syncNow uses it', async () => {
+    const ask = vi.fn().mockResolvedValue(true);
+    await expect(withKeys(vi.fn().mockResolvedValue(err('target_offline')), ask)).rejects.toMatchObject({ code: 'target_offline' });
+    mocked.syncNow.mockResolvedValueOnce(locked()).mockResolvedValueOnce(ok({ pending_ops: 0 }));
+    const target = { kind: 'folder' as const, path: '/srv/share' };
+    await expect(api.syncNow(target, ask)).resolves.toMatchObject({ pending_ops: 0 });
+    expect(mocked.syncNow).toHaveBeenCalledWith(target);
+    expect(ask).toHaveBeenCalledWith(PRIYA);
   });
 });
 

@@ -50,6 +50,13 @@ export type RunHistoryEntry = RunView['history'][number];
 export type ArchitectureLayer = RunView['architecture'][number];
 export type ArchitectureCard = ArchitectureLayer['cards'][number];
 export type LineageNode = Ok<'runLineage'>;
+export type SyncStatus = Ok<'syncStatus'>;
+export type SyncTarget = SyncStatus['targets'][number];
+export type HeldBack = SyncTarget['quarantined'][number];
+export type Diverged = SyncStatus['diverged'][number];
+export type Conflict = SyncStatus['conflicts'][number];
+export type SyncReport = Ok<'syncNow'>;
+export type TargetInput = Parameters<Commands['syncNow']>[0];
 /** How a picked file is handed to the core (the generated bindings take its text). */
 export type FileContent = Parameters<Commands['verifyBundleBytes']>[0];
 
@@ -166,6 +173,31 @@ export async function withKey<T>(actor: string, op: () => Promise<Outcome<T>>, a
   return run(op);
 }
 
+/**
+ * Run a command that may need several keys, none of them known in advance (a sync pass signs
+ * each identity's changes with that identity's key). Every `passphrase_unavailable` opens the
+ * dialog for the identity it names, and the command is run again once that key is unlocked;
+ * an identity named a second time, or a cancelled dialog, ends it with the failure.
+ */
+export async function withKeys<T>(op: () => Promise<Outcome<T>>, ask: PassphraseAsker = asker): Promise<T> {
+  const asked = new Set<string>();
+  for (;;) {
+    const r = await settle(op);
+    if (r.status === 'ok') return r.data;
+    if (r.error.code !== 'passphrase_unavailable') throw asFailure(r.error);
+    const who = identityNeeded(r.error.message, '', knownIdentities);
+    if (!who || asked.has(who)) throw asFailure(r.error);
+    asked.add(who);
+    if (!(await ask(who))) {
+      throw new ApiFailure({
+        code: 'passphrase_cancelled',
+        class: 'bad_input',
+        message: 'The passphrase dialog was closed.',
+      });
+    }
+  }
+}
+
 // ---- Files
 
 /** A picked file's content as the bindings want it (its UTF-8 text). */
@@ -188,6 +220,9 @@ export const api = {
   packetLog: (packet: string) => run(() => commands.packetLog(packet)),
   packetRevise: (packet: string, markdown: string, author: string, message: string) =>
     withKey(author, () => commands.packetRevise(packet, markdown, author, message)),
+  packetMerge: (packet: string, markdown: string, author: string, message: string) =>
+    withKey(author, () => commands.packetMerge(packet, markdown, author, message)),
+  packetHeads: (packet: string) => run(() => commands.packetHeads(packet)),
   packetCompare: (packet: string, from: string, to: string) => run(() => commands.packetCompare(packet, from, to)),
   commentAdd: (packet: string, revision: string, quote: string, occurrence: number, body: string, author: string) =>
     withKey(author, () => commands.commentAdd(packet, revision, quote, occurrence, body, author)),
@@ -228,4 +263,8 @@ export const api = {
   runReject: (approval: string, as: string, reason: string) =>
     withKey(as, () => commands.runReject(approval, as, reason)),
   runLineage: (runId: string, item: string) => run(() => commands.runLineage(runId, item)),
+  syncStatus: () => run(() => commands.syncStatus()),
+  syncKeysNeeded: (target: TargetInput) => run(() => commands.syncKeysNeeded(target)),
+  /** One pass; asks for every locked key it needs, one after the other (see `withKeys`). */
+  syncNow: (target: TargetInput, ask?: PassphraseAsker) => withKeys(() => commands.syncNow(target), ask),
 };

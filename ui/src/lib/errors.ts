@@ -41,6 +41,15 @@ const HEADLINES: Record<string, string> = {
   busy: 'The workspace is busy (another process is writing). Try again in a moment.',
   corrupt: 'The workspace file looks damaged. Run the integrity check.',
   ipc: 'The app could not reach its core.',
+  bad_target: 'That is not a target sync can use.',
+  target_offline: 'The target cannot be reached now.',
+  transfer_failed: 'A transfer to or from the target failed.',
+  foreign_target: 'The target holds something else.',
+  no_credentials: 'No S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for the app.',
+  sync_running: 'A sync pass is already running; wait for it to end.',
+  diverged: 'This packet has diverged: its owner merges its heads on the Sync screen first.',
+  not_diverged: 'This packet has one head: there is nothing to merge.',
+  key_elsewhere: 'This identity’s key is on another replica: act as it there.',
 };
 
 /** A headline for a failure code, or null when the core's message says it best. */

@@ -10,6 +10,7 @@
 //!
 //! See `ARCHITECTURE.md` (Sync) for the layout, the batch format and the conflict rules.
 
+mod app;
 mod apply;
 mod digest;
 
@@ -31,6 +32,8 @@ pub use countersign_sync::{Phase, Progress, S3Spec, TargetSpec, TransferOptions}
 use serde::Serialize;
 
 use crate::{ApiError, Deps, Result, Timestamp, Workspace};
+
+pub use app::{SyncPass, TargetInput};
 
 /// Numbers moved in one direction.
 #[derive(
@@ -67,7 +70,9 @@ pub struct DivergedView {
     pub packet: String,
     /// Its title.
     pub title: String,
-    /// Its owner's printed name (who resolves it).
+    /// Its owner (the one identity who resolves it).
+    pub owner: String,
+    /// Its owner's printed name.
     pub owner_name: String,
     /// Its heads, oldest first.
     pub heads: Vec<String>,
@@ -128,6 +133,8 @@ pub struct SyncTargetView {
     pub last_pulled: Option<Moved>,
     /// The last pass's error, if it failed.
     pub last_error: Option<String>,
+    /// The last error's stable code (`target_offline`, `passphrase_unavailable`, …), when known.
+    pub last_error_code: Option<String>,
     /// This replica's operations not yet pushed there.
     pub pending_ops: u64,
     /// Quarantined there.
@@ -162,6 +169,9 @@ struct PassSummary {
     pushed: Moved,
     pulled: Moved,
     error: Option<String>,
+    /// Absent from passes recorded before codes were kept.
+    #[serde(default)]
+    code: Option<String>,
 }
 
 /// A progress callback that does nothing.
@@ -265,11 +275,13 @@ impl Workspace {
                 pushed: r.pushed,
                 pulled: r.pulled,
                 error: None,
+                code: None,
             },
             Err(e) => PassSummary {
                 pushed: Moved::default(),
                 pulled: Moved::default(),
                 error: Some(e.to_string()),
+                code: Some(e.code().to_owned()),
             },
         };
         let json = serde_json::to_string(&summary).unwrap_or_default();
@@ -989,6 +1001,7 @@ impl Workspace {
                 last_pass_at: t.last_pass_at,
                 last_pushed: summary.as_ref().map(|s| s.pushed),
                 last_pulled: summary.as_ref().map(|s| s.pulled),
+                last_error_code: summary.as_ref().and_then(|s| s.code.clone()),
                 last_error: summary.and_then(|s| s.error),
                 quarantined,
                 waiting,
@@ -1014,6 +1027,7 @@ impl Workspace {
             if heads.len() > 1 {
                 out.push(DivergedView {
                     owner_name: self.name_of(&p.owner),
+                    owner: p.owner,
                     packet: p.id,
                     title: p.title,
                     heads: heads.into_iter().map(|h| h.id.to_string()).collect(),
