@@ -14,7 +14,7 @@
 // from asking the driver for a session to seeing `home-ready` in the page is printed beside it.
 // Idle memory: the app launched on its own (no driver), 5 s after its window appears: PSS from
 // /proc/PID/smaps_rollup summed over the app and every process below it (WebKit's web and network
-// processes), with WebKit's compositing on and off (the app's own choice is reported too).
+// processes), as each starts and with WebKit's DMA-BUF renderer on and off for both.
 
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
@@ -126,7 +126,7 @@ function windowUp(title) {
 
 async function idleMemory(application, args, title, env = {}) {
   const base = { ...process.env };
-  delete base.WEBKIT_DISABLE_COMPOSITING_MODE; // each mode says what it wants
+  delete base.WEBKIT_DISABLE_DMABUF_RENDERER; // each mode says what it wants
   const p = spawn(application, args, { stdio: 'ignore', env: { ...base, ...env } });
   try {
     const t0 = Date.now();
@@ -145,15 +145,15 @@ async function idleMemory(application, args, title, env = {}) {
 const app = { bin: process.env.COUNTERSIGN_APP, args: ['--workspace', process.env.COUNTERSIGN_WORKSPACE], title: 'Countersign' };
 const bare = { bin: process.env.BARE_APP, args: [], title: 'Bare Tauri' };
 
-// WebKitGTK composites with OpenGL by default; without a GPU (Xvfb, many VMs) that is software GL,
-// whose tile backing stores grow with the page's layers. countersign-app turns compositing off by
-// itself when the machine has no GPU render node (src-tauri/src/lib.rs, choose_compositing); the
-// bare window does not. Idle memory is taken as each starts by default, then with both forced
-// the same way (WEBKIT_DISABLE_COMPOSITING_MODE: 0 on, 1 off), so each pair is like for like.
+// Without a GPU (Xvfb, many VMs) WebKitGTK's default DMA-BUF renderer draws with software GL, whose
+// buffers grow the web process. countersign-app turns that renderer off by itself when the
+// machine has no GPU render node (src-tauri/src/lib.rs, should_disable_dmabuf_renderer); the bare
+// window does not. Idle memory is taken as each starts by default, then with both set the same way
+// (WEBKIT_DISABLE_DMABUF_RENDERER: 0 on, 1 off), so each pair is like for like.
 const MODES = {
   'as started': {},
-  'both composited': { WEBKIT_DISABLE_COMPOSITING_MODE: '0' },
-  'both compositing off': { WEBKIT_DISABLE_COMPOSITING_MODE: '1' },
+  'both with the DMA-BUF renderer': { WEBKIT_DISABLE_DMABUF_RENDERER: '0' },
+  'both without it': { WEBKIT_DISABLE_DMABUF_RENDERER: '1' },
 };
 const MEM_RUNS = Math.min(RUNS, 3);
 

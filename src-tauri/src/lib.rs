@@ -117,32 +117,42 @@ pub fn bindings() -> Result<String, Box<dyn std::error::Error>> {
     Ok(result?)
 }
 
-/// The render node a GPU offers (Linux DRM); WebKit composites with OpenGL through it.
+/// Where a GPU's render nodes appear (Linux DRM).
 #[cfg(target_os = "linux")]
 const GPU_RENDER_NODES: &str = "/dev/dri";
 
-/// The variable through which WebKitGTK's accelerated compositing is turned off (`1`) or on (`0`).
-pub const COMPOSITING_VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+/// The variable through which WebKitGTK's DMA-BUF renderer is turned off (`1`) or on (`0`).
+pub const DMABUF_RENDERER_VAR: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
 
-/// Whether WebKitGTK's accelerated compositing should be turned off for this process: when the
-/// machine has no GPU render node and the user has not said otherwise.
+/// Whether WebKitGTK's DMA-BUF renderer should be turned off for this process: when the machine
+/// has no GPU render node and the user has not said otherwise.
 ///
-/// Without a GPU, WebKit composites with software OpenGL (llvmpipe): every page layer gets tile
-/// backing stores in the web process and shaders compiled at start, which measured here as about
-/// 75 MB more memory and a slower first frame than drawing without compositing, for nothing a
-/// user would see in this app (no 3D, video or heavy animation). A user's own
-/// `WEBKIT_DISABLE_COMPOSITING_MODE` (`1` off, `0` on) always wins. `main` acts on it before
-/// WebKit is loaded, by starting itself again with the variable set (the environment of a
-/// running process is not changed from safe code).
-pub fn should_disable_compositing() -> bool {
+/// Without a GPU, WebKit's default renderer shares the page's composited frames through DMA-BUF
+/// buffers drawn with software OpenGL (llvmpipe), which measured here as about 80 MB more memory
+/// (web process) for a bare window, and a slower first frame, than its shared-memory renderer,
+/// for nothing a user would see in this app. (Turning compositing off altogether saves as much,
+/// but then WebKitWebDriver's screenshots never return, so the E2E suite could not run the app as
+/// users get it.) A user's own `WEBKIT_DISABLE_DMABUF_RENDERER` (`1` off, `0` on) always wins.
+/// `main` acts on it before WebKit is loaded, by starting itself again with the variable set (the
+/// environment of a running process is not changed from safe code).
+pub fn should_disable_dmabuf_renderer() -> bool {
     #[cfg(target_os = "linux")]
     {
-        std::env::var_os(COMPOSITING_VAR).is_none() && !has_gpu_render_node()
+        dmabuf_renderer_off(
+            std::env::var_os(DMABUF_RENDERER_VAR).as_deref(),
+            has_gpu_render_node(),
+        )
     }
     #[cfg(not(target_os = "linux"))]
     {
         false
     }
+}
+
+/// The rule of [`should_disable_dmabuf_renderer`]: the user's setting, if any, else off exactly
+/// when there is no GPU.
+pub fn dmabuf_renderer_off(user_setting: Option<&std::ffi::OsStr>, has_gpu: bool) -> bool {
+    user_setting.is_none() && !has_gpu
 }
 
 #[cfg(target_os = "linux")]
@@ -183,4 +193,25 @@ pub fn run(workspace: Workspace) -> tauri::Result<()> {
             Ok(())
         })
         .run(tauri::generate_context!())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+
+    use super::dmabuf_renderer_off;
+
+    #[test]
+    fn the_dmabuf_renderer_is_turned_off_only_without_a_gpu_and_without_a_user_setting() {
+        assert!(dmabuf_renderer_off(None, false), "no GPU, no setting: off");
+        assert!(!dmabuf_renderer_off(None, true), "a GPU: WebKit's default");
+        assert!(
+            !dmabuf_renderer_off(Some(OsStr::new("0")), false),
+            "the user asked for it on"
+        );
+        assert!(
+            !dmabuf_renderer_off(Some(OsStr::new("1")), false),
+            "the user's own setting is left as it is"
+        );
+    }
 }

@@ -14,16 +14,18 @@ data directory, building it on first start (every demo identity's passphrase is 
 
 fn main() -> ExitCode {
     #[cfg(target_os = "linux")]
-    if countersign_app::should_disable_compositing() {
-        // Start again, same process and arguments, with compositing off (see the function's
+    if countersign_app::should_disable_dmabuf_renderer() {
+        // Start again, same process and arguments, with that renderer off (see the function's
         // docs); `exec` returns only if it failed, and then the app runs as it is.
         use std::os::unix::process::CommandExt;
         if let Ok(exe) = std::env::current_exe() {
             let e = std::process::Command::new(exe)
                 .args(std::env::args_os().skip(1))
-                .env(countersign_app::COMPOSITING_VAR, "1")
+                .env(countersign_app::DMABUF_RENDERER_VAR, "1")
                 .exec();
-            eprintln!("countersign-app: could not restart with compositing off ({e}); going on");
+            eprintln!(
+                "countersign-app: could not restart with the DMA-BUF renderer off ({e}); going on"
+            );
         }
     }
     let mut args = std::env::args_os().skip(1);
