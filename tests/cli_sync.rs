@@ -32,6 +32,58 @@ fn bad_ops_are_quarantined_while_good_ops_apply_through_a_folder() {
     quarantine(&Place::folder());
 }
 
+/// Regression: an operation signed with a key that another replica revoked before the two met
+/// was quarantined everywhere but on its own replica, whose state digest then differed forever.
+#[test]
+fn ops_by_a_key_revoked_concurrently_converge_and_are_flagged() {
+    revoked_concurrently(&Place::folder());
+}
+
+#[test]
+fn an_op_waits_for_what_its_replica_had_applied_through_a_folder() {
+    causal_delivery(&Place::folder());
+}
+
+/// A workspace whose policy versions were issued before revocations were recorded records
+/// them when it is opened: a revoked key signs nothing there either.
+#[test]
+fn revocations_issued_before_they_were_recorded_bind_all_the_same() {
+    let ws = Ws::init();
+    let admin = ws.identity("Priya Raman", &["release-owner", "author", "admin"]);
+    let dana = ws.identity("Dana Okafor", &["legal"]);
+    let packet = ws.packet("Outage disclosure", &admin);
+    let rev = ws.revise(&packet, "Service was fully restored.\n", &admin);
+    ws.ok(["policy", "init", "--admin", &admin]);
+    ws.ok(["policy", "revoke", &dana, "--by", &admin]);
+    let comment = [
+        "comment",
+        "add",
+        &packet,
+        "--revision",
+        &rev,
+        "--quote",
+        "Service",
+        "--body",
+        "Hello",
+        "--author",
+        &dana,
+    ];
+    assert!(ws.fails(1, comment).contains("revoked"));
+    // As a workspace of the previous schema would be: nothing recorded yet.
+    sqlite(&ws.db())
+        .execute_batch(
+            "DELETE FROM revocations;
+             INSERT INTO meta (key, value) VALUES ('revocations_backfill', 'pending');",
+        )
+        .unwrap();
+    assert!(ws.fails(1, comment).contains("revoked"));
+    let n: i64 = sqlite(&ws.db())
+        .query_row("SELECT COUNT(*) FROM revocations", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+    ws.comment(&packet, &rev, "Service", &admin);
+}
+
 #[test]
 fn a_sync_killed_part_way_finishes_with_no_duplicate_and_no_loss_through_a_folder() {
     killed_part_way(&Place::folder());

@@ -638,22 +638,6 @@ fn the_demo_advocacy_run_travels_to_a_joined_replica() {
     assert_eq!(show(&demo, &id)["status"], "completed");
 }
 
-fn sealed_key_of(ws: &Ws, id: &str) -> countersign_signing::SigningKey {
-    let sealed: String = sqlite(&ws.db())
-        .query_row(
-            "SELECT sealed_key FROM identities WHERE id = ?1",
-            [id],
-            |r| r.get(0),
-        )
-        .unwrap();
-    let sealed: countersign_signing::SealedKey = serde_json::from_str(&sealed).unwrap();
-    countersign_signing::unseal(
-        &sealed,
-        &countersign_signing::Passphrase::new(PASSPHRASE.to_owned()),
-    )
-    .unwrap()
-}
-
 /// One event, properly signed by `key` (a registered identity's), as the first batch of a new
 /// replica's log.
 fn signed_batch(

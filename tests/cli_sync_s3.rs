@@ -48,6 +48,20 @@ fn sync_s3_bad_ops_are_quarantined_while_good_ops_apply() {
 }
 
 #[test]
+fn sync_s3_ops_by_a_key_revoked_concurrently_converge_and_are_flagged() {
+    if let Some(p) = place() {
+        revoked_concurrently(&p);
+    }
+}
+
+#[test]
+fn sync_s3_an_op_waits_for_what_its_replica_had_applied() {
+    if let Some(p) = place() {
+        causal_delivery(&p);
+    }
+}
+
+#[test]
 fn sync_s3_a_sync_killed_part_way_finishes_with_no_duplicate_and_no_loss() {
     if let Some(p) = place() {
         killed_part_way(&p);

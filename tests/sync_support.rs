@@ -628,6 +628,274 @@ fn fresh_key(seed: u8) -> countersign_signing::SigningKey {
     countersign_signing::SigningKey::from_bytes(&[seed; 32])
 }
 
+/// An identity's signing key, unsealed from a replica's workspace (as its holder could).
+pub fn sealed_key_of(ws: &Ws, id: &str) -> countersign_signing::SigningKey {
+    let sealed: String = sqlite(&ws.db())
+        .query_row(
+            "SELECT sealed_key FROM identities WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let sealed: countersign_signing::SealedKey = serde_json::from_str(&sealed).unwrap();
+    countersign_signing::unseal(
+        &sealed,
+        &countersign_signing::Passphrase::new(PASSPHRASE.to_owned()),
+    )
+    .unwrap()
+}
+
+/// A replica's last event: (position, hash, Lamport clock).
+fn head_of(ws: &Ws, replica: &str) -> (u64, countersign_core::Digest, u64) {
+    let (seq, hash, lamport) = sqlite(&ws.db())
+        .query_row(
+            "SELECT replica_seq, hash, lamport FROM events WHERE replica = ?1
+             ORDER BY replica_seq DESC LIMIT 1",
+            [replica],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            },
+        )
+        .unwrap();
+    (
+        seq as u64,
+        countersign_core::Digest::parse(&hash).unwrap(),
+        lamport as u64,
+    )
+}
+
+/// The `sync status` conflicts of one kind: (subject, detail).
+pub fn conflicts_of(ws: &Ws, kind: &str) -> Vec<(String, String)> {
+    array(ws.json(["sync", "status"])["conflicts"].clone())
+        .iter()
+        .filter(|c| c["kind"] == kind)
+        .map(|c| (s(&c["subject"]).to_owned(), s(&c["detail"]).to_owned()))
+        .collect()
+}
+
+/// A key revoked on one replica while another, apart, still used it: what the other made
+/// before it knew applies on every replica and is flagged for review on every replica; the
+/// replicas agree; what is made with the key once its replica knows of the revocation is
+/// refused where it is made, and quarantined by every replica if it is pushed anyway.
+pub fn revoked_concurrently(place: &Place) {
+    let a = Ws::init();
+    let owner = a.identity("Priya Raman", &["release-owner", "author", "admin"]);
+    let packet = a.packet("Outage disclosure", &owner);
+    let r1 = a.revise(
+        &packet,
+        "The ledger sync service was fully restored at 14:05 UTC.\n",
+        &owner,
+    );
+    sync(&a, place);
+    let b = join(place);
+    let dana = b.identity("Dana Okafor", &["legal", "approver"]);
+    sync_all(&[&b, &a], place, 1);
+    a.ok(["policy", "init", "--admin", &owner]);
+    a.ok([
+        "policy",
+        "lane",
+        "add",
+        "exec-review",
+        "--audience",
+        "Executive intake",
+        "--owner",
+        &owner,
+        "--require-role",
+        "legal",
+        "--threshold",
+        "2",
+    ]);
+    let m = a.created(["manifest", "draft", &packet, "--lane", "exec-review"]);
+    sync_all(&[&a, &b], place, 1);
+    assert_agree(&[&a, &b]);
+    let ra = replica_of(&a);
+    let rb = replica_of(&b);
+
+    // Apart: A revokes Dana's key; B, offline, has Dana object and approve.
+    a.ok(["policy", "revoke", &dana, "--by", &owner]);
+    let o = b.raise(&packet, &r1, "fully restored", &dana, false);
+    b.ok(["manifest", "approve", &m, "--as", &dana]);
+    let ops_before = holdings(&b);
+
+    sync_all(&[&a, &b, &a], place, 1);
+    let d = assert_agree(&[&a, &b]);
+    assert_holds_all(&a, &ops_before);
+    for ws in [&a, &b] {
+        let r = sync(ws, place);
+        assert_eq!(r["quarantined"], serde_json::json!([]), "{r}");
+        assert_eq!(s(&r["state_digest"]), d);
+        // Both of Dana's operations are flagged, on both replicas alike, naming the key, the
+        // identity and the replica that revoked it.
+        let flagged = conflicts_of(ws, "revoked_concurrently");
+        assert_eq!(flagged.len(), 2, "{flagged:?}");
+        let reported = array(r["conflicts"].clone())
+            .iter()
+            .filter(|c| c["kind"] == "revoked_concurrently")
+            .count();
+        assert_eq!(reported, 2, "the pass reports them too: {r}");
+        for (subject, detail) in &flagged {
+            assert_eq!(subject, &dana);
+            assert!(detail.contains("Dana Okafor"), "{detail}");
+            assert!(detail.contains(bare(&dana).get(..12).unwrap()), "{detail}");
+            assert!(detail.contains(&ra[..12]), "{detail}");
+        }
+        assert!(
+            flagged
+                .iter()
+                .any(|(_, d)| d.starts_with("objection.raised"))
+        );
+        assert!(
+            flagged
+                .iter()
+                .any(|(_, d)| d.starts_with("manifest.approve") && d.contains(&bare(&m)[..12])),
+            "{flagged:?}"
+        );
+        let text = ws.ok(["sync", "status"]);
+        assert!(text.contains("conflict (revoked_concurrently)"), "{text}");
+        // The objection stands; the approval is listed but counts for nothing.
+        assert_eq!(ws.objection(&packet, &o, None)["status"], "open");
+        let st = ws.json(["manifest", "status", &packet, "--lane", "exec-review"]);
+        assert!(
+            array(st["approvals"].clone())
+                .iter()
+                .any(|x| x["signer"] == dana.as_str()),
+            "{st}"
+        );
+        assert_ne!(st["state"], "approved", "{st}");
+        assert_ne!(st["state"], "released", "{st}");
+    }
+    let flagged_a = conflicts_of(&a, "revoked_concurrently");
+    assert_eq!(flagged_a, conflicts_of(&b, "revoked_concurrently"));
+
+    // B has the revocation now: Dana's key signs nothing more there.
+    let err = b.fails(
+        1,
+        [
+            "comment",
+            "add",
+            &packet,
+            "--revision",
+            &r1,
+            "--quote",
+            "14:05",
+            "--body",
+            "Still here.",
+            "--author",
+            &dana,
+        ],
+    );
+    assert!(err.contains("revoked"), "{err}");
+
+    // Pushed anyway (by a replica that ignores the rule): an operation by Dana's key made
+    // after B had applied the revocation is quarantined by every replica.
+    let workspace = s(&a.json(["sync", "status"])["workspace"]).to_owned();
+    let (seq, prev, _) = head_of(&b, &rb);
+    let (a_seq, _, a_lamport) = head_of(&b, &ra);
+    let (_, _, top) = head_of(&b, &rb);
+    let key = sealed_key_of(&b, &dana);
+    let mut e = Draft {
+        actor: Some(dana.clone()),
+        at: Timestamp::parse("2026-11-21T10:00:00Z").unwrap(),
+        kind: "comment.opened".to_owned(),
+        payload: "{}".to_owned(),
+    }
+    .seal(&rb, seq + 1, a_lamport.max(top) + 1, Some(prev));
+    e.signature = Some(hex_of(&countersign_signing::sign(
+        &key,
+        e.hash.as_str().as_bytes(),
+    )));
+    let number = place.logs_of(&rb).len() as u64 + 1;
+    let mut batch = Batch::new(&workspace, &rb, number, Some(&dana), &[e], vec![]);
+    batch.seen = Some(std::collections::BTreeMap::from([(ra.clone(), a_seq)]));
+    batch.sign(&key);
+    let path = format!("logs/{rb}/{number:012}");
+    place
+        .remote()
+        .put_raw(&path, Bytes::from(batch.to_bytes()))
+        .unwrap();
+    let c = join(place);
+    for ws in [&a, &c] {
+        let r = sync(ws, place);
+        let q: Vec<(&str, &str)> = r["quarantined"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| (s(&q["object"]), s(&q["reason"])))
+            .collect();
+        assert_eq!(q.len(), 1, "{r}");
+        assert_eq!(q[0].0, path, "{r}");
+        assert!(
+            q[0].1.contains("revoked key") && q[0].1.contains("had applied"),
+            "{r}"
+        );
+    }
+    assert_eq!(digest(&c), d);
+    assert_agree(&[&a, &b, &c]);
+    assert_eq!(conflicts_of(&c, "revoked_concurrently"), flagged_a);
+}
+
+/// An operation waits until the replica applying it holds everything its own replica had
+/// applied when it made it (causal delivery): a comment on a revision whose content is damaged
+/// at the target waits with the revision, rather than being quarantined for naming a revision
+/// not held; once the content is repaired, everything applies and the replicas agree.
+pub fn causal_delivery(place: &Place) {
+    let a = Ws::init();
+    let owner = a.identity("Priya Raman", &["release-owner", "author"]);
+    let packet = a.packet("Outage disclosure", &owner);
+    a.revise(&packet, "Service was fully restored.\n", &owner);
+    sync(&a, place);
+    let b = join(place);
+    let c = join(place);
+    let support = c.identity("Jonas Whitfield", &["reviewer"]);
+    sync_all(&[&c, &a, &b], place, 1);
+    let text = "Service was restored at 14:05.\n";
+    let r2 = a.revise(&packet, text, &owner);
+    sync(&a, place);
+    sync(&c, place);
+    let t = c.comment(&packet, &r2, "14:05", &support);
+    sync(&c, place);
+    let rc = replica_of(&c);
+
+    // A sync tool cuts A's new content short before B looks.
+    let obj = format!(
+        "objects/{}",
+        countersign_core::Digest::of(text.as_bytes()).hex()
+    );
+    let remote = place.remote();
+    let good = remote.get_raw(&obj).unwrap().unwrap();
+    remote.put_raw(&obj, good.slice(..10)).unwrap();
+    let r = sync(&b, place);
+    let quarantined: Vec<&str> = r["quarantined"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| s(&q["object"]))
+        .collect();
+    assert_eq!(quarantined, [obj.as_str()], "only the damaged object: {r}");
+    let waiting = r["waiting"].as_array().unwrap();
+    let cs = waiting
+        .iter()
+        .find(|w| w["replica"] == rc.as_str())
+        .unwrap_or_else(|| panic!("C's comment waits: {r}"));
+    assert!(s(&cs["reason"]).contains("had applied"), "{r}");
+
+    // A repairs what it holds; then B applies A's revision and C's comment on it.
+    sync(&a, place);
+    let r = sync(&b, place);
+    assert!(r["waiting"].as_array().unwrap().is_empty(), "{r}");
+    assert!(
+        b.threads(&packet, None)
+            .iter()
+            .any(|x| x["id"] == t.as_str())
+    );
+    sync_all(&[&a, &c], place, 1);
+    assert_agree(&[&a, &b, &c]);
+}
+
 /// A truncated batch, a forged batch, an op signed by an unknown key and a truncated object are
 /// quarantined or held back with a clear report, while the good ops apply; the damaged object is
 /// repaired by the replica that holds it, and then everything agrees.

@@ -233,7 +233,12 @@ impl Workspace {
     /// Open the workspace in `dir`.
     pub fn open(dir: &Path, deps: Deps) -> Result<Workspace> {
         let store = Store::open(dir)?;
-        Ok(Workspace::with(dir, store, deps))
+        let mut ws = Workspace::with(dir, store, deps);
+        // Once, for a workspace whose policy versions predate recorded revocations.
+        if ws.store.read().meta("revocations_backfill")?.as_deref() == Some("pending") {
+            ws.store.write(sync::record_held_revocations)?;
+        }
+        Ok(ws)
     }
 
     fn with(dir: &Path, store: Store, deps: Deps) -> Workspace {
@@ -409,7 +414,9 @@ fn append(
     Ok(())
 }
 
-/// Append a signed audit event for `actor`, and return it.
+/// Append a signed audit event for `actor`, and return it. Refused when this replica holds a
+/// revocation of the actor's key: the operation would follow the revocation, and every other
+/// replica would refuse it (see `sync::causal`).
 fn append_event(
     tx: &Tx<'_>,
     actor: &str,
@@ -418,6 +425,20 @@ fn append_event(
     kind: &str,
     payload: &impl Serialize,
 ) -> Result<countersign_core::audit::Event> {
+    let read = tx.reader();
+    if let Some(r) = read.revocations(Some(actor))?.into_iter().next() {
+        let name = read
+            .identity(actor)
+            .map_or_else(|_| actor.to_owned(), |i| i.name);
+        let version = serde_json::from_str::<serde_json::Value>(&r.event.payload)
+            .ok()
+            .and_then(|v| v.get("version").and_then(serde_json::Value::as_u64))
+            .unwrap_or(0);
+        return Err(ApiError::NotPermitted(format!(
+            "{name}'s key is revoked (since {}, by policy version {version}); it signs nothing more",
+            r.revoked_at
+        )));
+    }
     Ok(
         tx.append_event(draft(Some(actor), at, kind, payload), |hash| {
             hex_encode(&countersign_signing::sign(key, hash.as_str().as_bytes()))

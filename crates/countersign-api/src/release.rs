@@ -19,7 +19,7 @@ use countersign_store::{
 use serde::Serialize;
 
 use crate::dto::*;
-use crate::{ApiError, Result, Workspace, append, short};
+use crate::{ApiError, Result, Workspace, append, append_event, short};
 
 const DAY: i64 = 24 * 60 * 60 * 1000;
 /// How long a policy version is valid.
@@ -570,6 +570,9 @@ impl Workspace {
         let now = self.clock.now();
         let read = self.store.read();
         let previous = current_policy(read)?.map(|(p, _, _)| p);
+        // A key revoked by any policy version held here stays revoked, even one that lost to a
+        // concurrent version of the same number.
+        let recorded = crate::sync::causal::revoked_keys(read)?;
         let identities = read
             .identities()?
             .into_iter()
@@ -578,7 +581,8 @@ impl Workspace {
                     .as_ref()
                     .and_then(|p| p.identity(&i.id))
                     .and_then(|pi| pi.keys.iter().find(|k| k.keyid == i.id))
-                    .and_then(|k| k.revoked_at);
+                    .and_then(|k| k.revoked_at)
+                    .or_else(|| recorded.get(&i.id).copied());
                 PolicyIdentity {
                     keys: vec![PolicyKey {
                         keyid: i.id.clone(),
@@ -608,7 +612,7 @@ impl Workspace {
         self.store.write(|tx| -> Result<()> {
             let envelope = envelope_json(&signed.envelope);
             tx.insert_policy(policy.version, &signed.digest, &envelope, now)?;
-            append(
+            let issued = append_event(
                 tx,
                 &admin.id,
                 &key,
@@ -621,6 +625,7 @@ impl Workspace {
                     envelope_object: Digest::of(envelope.as_bytes()),
                 },
             )?;
+            crate::sync::causal::record_revocations(tx, &issued.hash, &policy)?;
             for p in &packets {
                 refresh_holds(tx, p, &admin.id, &key, now)?;
             }
@@ -1036,7 +1041,16 @@ impl Workspace {
         let release = read.release(&current.digest)?;
         let policy_lane =
             current_policy(read)?.and_then(|(p, _, _)| p.lane(lane).cloned().map(|l| (p, l)));
-        let t = policy_lane.as_ref().map(|(_, l)| tally(&approvals, l));
+        // A signature by a revoked key counts for nothing, whichever policy version stands here
+        // and whenever it was made (one made concurrently with the revocation is listed as a
+        // `revoked_concurrently` conflict by `sync status`).
+        let revoked = crate::sync::causal::revoked_keys(read)?;
+        let counted: Vec<Approval> = approvals
+            .iter()
+            .filter(|a| !revoked.contains_key(&a.signer))
+            .cloned()
+            .collect();
+        let t = policy_lane.as_ref().map(|(_, l)| tally(&counted, l));
         let missing = policy_lane
             .as_ref()
             .zip(t.as_ref())
@@ -1055,7 +1069,10 @@ impl Workspace {
                     .filter(|i| {
                         i.id == l.owner || i.roles.iter().any(|r| l.required_roles.contains(r))
                     })
-                    .filter(|i| i.keys.iter().any(|k| k.revoked_at.is_none()))
+                    .filter(|i| {
+                        i.keys.iter().any(|k| k.revoked_at.is_none())
+                            && !revoked.contains_key(&i.id)
+                    })
                     .map(|i| i.name.clone())
                     .collect(),
             });
@@ -1154,9 +1171,12 @@ impl Workspace {
             .manifests(&packet, lane)?
             .pop()
             .ok_or_else(|| ApiError::ManifestState("no manifest".into()))?;
+        // Signatures by revoked keys count for nothing (the status did not count them either).
+        let revoked = crate::sync::causal::revoked_keys(read)?;
         let approvals = read
             .approvals(&current.digest)?
             .iter()
+            .filter(|a| !revoked.contains_key(&a.signer))
             .map(|a| parse_envelope(&a.envelope))
             .collect::<Result<Vec<_>>>()?;
         let (_, _, policy_env) = current_policy(read)?.ok_or(ApiError::NoPolicy)?;

@@ -449,6 +449,32 @@ CREATE TRIGGER run_facts_append_only_update BEFORE UPDATE ON run_facts
 BEGIN SELECT RAISE(ABORT, 'run facts are append-only'); END;
 CREATE UNIQUE INDEX run_facts_by_event ON run_facts (event);
 "#,
+    // 6: causal context and revocations. An operation received from another replica keeps what
+    // its replica had applied of the others when it made it (`seen`: JSON {replica: count}; NULL
+    // when its batch did not say). Every policy version that revokes a key is recorded with the
+    // event that issued it, whichever version stands here, so a revocation binds what follows it
+    // on every replica alike. This replica's operations made before now have no known causal
+    // context (`causal_from`); policy versions already held are recorded by the façade on
+    // opening (`revocations_backfill`); batches quarantined by the rule this replaces (a key
+    // revoked before the operation's time) are looked at again.
+    r#"
+ALTER TABLE events ADD COLUMN seen TEXT;
+CREATE TABLE revocations (
+    event       TEXT NOT NULL REFERENCES events (hash),
+    keyid       TEXT NOT NULL,
+    revoked_at  TEXT NOT NULL,
+    PRIMARY KEY (event, keyid)
+) STRICT;
+CREATE INDEX revocations_by_key ON revocations (keyid);
+INSERT INTO meta (key, value)
+    SELECT 'causal_from', CAST(COALESCE(MAX(replica_seq), 0) AS TEXT) FROM events
+    WHERE replica = (SELECT value FROM meta WHERE key = 'replica_id');
+INSERT INTO meta (key, value)
+    SELECT 'revocations_backfill', 'pending' WHERE EXISTS (SELECT 1 FROM policies);
+UPDATE sync_objects
+    SET status = 'waiting', reason = 'to be looked at again: the rule for revoked keys changed'
+    WHERE status = 'quarantined' AND reason LIKE '%signed by a revoked key%';
+"#,
 ];
 
 /// The schema version this build writes.
@@ -486,6 +512,7 @@ mod tests {
         "5887d5f00b0023b22644a169a1c31ec35b5206da14ac69233e32f65f77dff0b2",
         "7e51a9f0dcc93e907cd9f978ad1c8d3741cb753f14a619bef4f98409d11a2f71",
         "f8a66accf092f5fef3628311b87fc82912eced05d55252251a55b75f8ce93cf6",
+        "834c32ae3ab1713635187bed0d2a4f6c1db6c2c0ceb582d748f700e512f514f7",
     ];
 
     #[test]

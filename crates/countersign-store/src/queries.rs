@@ -860,10 +860,21 @@ impl Tx<'_> {
 
     /// Store an event as it is (its own or another replica's); returns its local position.
     pub fn insert_event(&self, event: &Event) -> Result<u64> {
+        self.insert_event_seen(event, None)
+    }
+
+    /// Store another replica's event with its causal context (`seen`: for every other replica,
+    /// how many of its operations the event's replica had applied when it made it), when known.
+    pub fn insert_event_seen(
+        &self,
+        event: &Event,
+        seen: Option<&std::collections::BTreeMap<String, u64>>,
+    ) -> Result<u64> {
+        let seen = seen.map(|s| serde_json::to_string(s).unwrap_or_default());
         self.execute(
             "INSERT INTO events (actor, at, kind, payload, payload_digest, prev, hash, signature,
-                                 replica, replica_seq, lamport)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                 replica, replica_seq, lamport, seen)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             params![
                 event.actor,
                 event.at.to_string(),
@@ -876,6 +887,7 @@ impl Tx<'_> {
                 event.replica,
                 event.replica_seq as i64,
                 event.lamport as i64,
+                seen,
             ],
         )?;
         Ok(self.last_insert_rowid() as u64)

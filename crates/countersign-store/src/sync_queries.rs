@@ -2,6 +2,8 @@
 //! by their public key, the order-sensitive parts of threads, objections and evidence that are
 //! re-derived from the merged log, and the sync bookkeeping (targets, objects seen, conflicts).
 
+use std::collections::BTreeMap;
+
 use countersign_core::audit::Event;
 use countersign_core::model::{Identity, LedgerEntry, Message, Revision};
 use countersign_core::{Digest, Timestamp};
@@ -78,8 +80,27 @@ pub struct ConflictRow {
     pub at: Timestamp,
 }
 
+/// A policy version that revokes a key, with the event that issued it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevocationRow {
+    /// The revoked key (an identity's id for its key).
+    pub keyid: String,
+    /// When the policy says the key was revoked.
+    pub revoked_at: Timestamp,
+    /// The `policy.issued` event.
+    pub event: Event,
+}
+
 fn ts(s: &str) -> Result<Timestamp> {
     Timestamp::parse(s).map_err(corrupt)
+}
+
+/// Counts per replica, from SQL rows.
+fn counts(rows: Vec<(String, i64)>) -> BTreeMap<String, u64> {
+    rows.into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(r, n)| (r, n as u64))
+        .collect()
 }
 
 impl Reader<'_> {
@@ -153,6 +174,104 @@ impl Reader<'_> {
                 })
             })
             .collect()
+    }
+
+    /// The last position of this replica's chain made before causal context was kept: its
+    /// operations up to here travel with none (0 in a workspace made since).
+    pub fn causal_from(&self) -> Result<u64> {
+        Ok(self
+            .meta("causal_from")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// What this workspace had applied of every replica but `own` before its local position
+    /// `seq`: the causal context of its own operation stored there.
+    pub fn seen_before(&self, own: &str, seq: u64) -> Result<BTreeMap<String, u64>> {
+        let mut stmt = self.prepare_cached(
+            "SELECT replica, MAX(replica_seq) FROM events
+             WHERE seq < ?1 AND replica <> ?2 AND replica <> '' GROUP BY replica",
+        )?;
+        let rows = stmt
+            .query_map(params![seq as i64, own], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(counts(rows))
+    }
+
+    /// How many of `replica`'s operations this workspace had applied before its local position
+    /// `seq`.
+    pub fn held_before(&self, replica: &str, seq: u64) -> Result<u64> {
+        Ok(self.query_row(
+            "SELECT COALESCE(MAX(replica_seq), 0) FROM events WHERE replica = ?1 AND seq < ?2",
+            params![replica, seq as i64],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+
+    /// The local position of the first operation of another replica than `own` applied here
+    /// after local position `seq`, if any.
+    pub fn next_foreign_after(&self, own: &str, seq: u64) -> Result<Option<u64>> {
+        Ok(self
+            .query_row(
+                "SELECT MIN(seq) FROM events WHERE seq > ?1 AND replica <> ?2 AND replica <> ''",
+                params![seq as i64, own],
+                |r| r.get::<_, Option<i64>>(0),
+            )?
+            .map(|s| s as u64))
+    }
+
+    /// The causal context another replica's event arrived with (`None`: not said).
+    pub fn event_seen(&self, hash: &Digest) -> Result<Option<BTreeMap<String, u64>>> {
+        let raw: Option<String> = self
+            .query_row(
+                "SELECT seen FROM events WHERE hash = ?1",
+                [hash.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        raw.map(|s| serde_json::from_str(&s).map_err(corrupt))
+            .transpose()
+    }
+
+    /// Every recorded revocation (of `keyid` only, when given), in the merged order of the
+    /// events that issued them.
+    pub fn revocations(&self, keyid: Option<&str>) -> Result<Vec<RevocationRow>> {
+        let mut stmt = self.prepare_cached(
+            "SELECT r.event, r.keyid, r.revoked_at FROM revocations r JOIN events e ON e.hash = r.event
+             WHERE ?1 IS NULL OR r.keyid = ?1
+             ORDER BY e.lamport, e.replica, e.replica_seq, r.keyid",
+        )?;
+        let rows = stmt
+            .query_map([keyid], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (hash, keyid, at) in rows {
+            let event = self
+                .events_sql(&format!("{EVENT_SELECT} WHERE hash = ?1"), [&hash])?
+                .pop()
+                .ok_or_else(|| corrupt(format!("revocation by a missing event {hash}")))?;
+            out.push(RevocationRow {
+                keyid,
+                revoked_at: ts(&at)?,
+                event,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every event made by `actor`, in the merged order.
+    pub fn events_by_actor(&self, actor: &str) -> Result<Vec<Event>> {
+        self.events_sql(
+            &format!("{EVENT_SELECT} WHERE actor = ?1 ORDER BY lamport, replica, replica_seq"),
+            [actor],
+        )
     }
 
     /// How many events written before replicas existed (format v1) the workspace holds.
@@ -577,6 +696,21 @@ impl Tx<'_> {
                 o.reason,
                 o.at.to_string()
             ],
+        )?;
+        Ok(())
+    }
+
+    /// Record that the policy version issued by `event` revokes `keyid` (once).
+    pub fn insert_revocation(
+        &self,
+        event: &Digest,
+        keyid: &str,
+        revoked_at: Timestamp,
+    ) -> Result<()> {
+        self.execute(
+            "INSERT INTO revocations (event, keyid, revoked_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (event, keyid) DO NOTHING",
+            params![event.as_str(), keyid, revoked_at.to_string()],
         )?;
         Ok(())
     }

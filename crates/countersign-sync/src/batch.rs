@@ -7,6 +7,14 @@
 //! workspace, that the batch sits at its own path, the events' payload digests, hashes, links and
 //! clocks. Signatures are checked by whoever knows the keys ([`Batch::verify_signature`]), at the
 //! point of the merged log where the batch applies.
+//!
+//! Formats: `countersign/ops/v2` (written) adds `seen`, the causal context of the batch's
+//! events: for every other replica, how many of its operations the writing replica had applied
+//! when it made them (a writer starts a new batch whenever that changes, so one map holds for
+//! every event of a batch). It is covered by the batch digest. `countersign/ops/v1` (no `seen`)
+//! is still read; its causal context is unknown and counts as empty.
+
+use std::collections::BTreeMap;
 
 use countersign_core::audit::Event;
 use countersign_core::digest::FieldHasher;
@@ -14,8 +22,14 @@ use countersign_core::{Digest, Timestamp};
 use countersign_signing::{SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 
-/// The format tag every batch carries.
-pub const BATCH_FORMAT: &str = "countersign/ops/v1";
+/// The format tag of the batches this version writes.
+pub const BATCH_FORMAT: &str = BATCH_FORMAT_V2;
+
+/// The format with causal context (`seen`).
+pub const BATCH_FORMAT_V2: &str = "countersign/ops/v2";
+
+/// The first format, without causal context; still read.
+pub const BATCH_FORMAT_V1: &str = "countersign/ops/v1";
 
 /// The largest batch accepted, in bytes.
 pub const MAX_BATCH_BYTES: usize = 64 * 1024 * 1024;
@@ -73,6 +87,11 @@ pub struct Batch {
     pub number: u64,
     /// The identity that made every event in it and signs it; `None` only for the genesis.
     pub signer: Option<String>,
+    /// For every other replica, how many of its operations (the positions 1..=n of its chain)
+    /// the writing replica had applied when it made these events: their causal past beyond
+    /// their own chain. Absent in format v1 (unknown: counted as empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen: Option<BTreeMap<String, u64>>,
     /// The events, in chain order.
     pub events: Vec<WireEvent>,
     /// The objects the events need.
@@ -127,7 +146,8 @@ impl WireEvent {
 }
 
 impl Batch {
-    /// A batch of `events` (consecutive, of `replica`, all by `signer`), unsigned.
+    /// A batch of `events` (consecutive, of `replica`, all by `signer`), unsigned, in the current
+    /// format, with an empty causal context (set the `seen` field before signing).
     pub fn new(
         workspace: &str,
         replica: &str,
@@ -144,6 +164,7 @@ impl Batch {
             replica: replica.to_owned(),
             number,
             signer: signer.map(str::to_owned),
+            seen: Some(BTreeMap::new()),
             events: events.iter().map(WireEvent::from_event).collect(),
             objects,
             signature: None,
@@ -152,13 +173,25 @@ impl Batch {
 
     /// The digest the signer signs: every field but the signature.
     pub fn digest(&self) -> Digest {
-        let mut h = FieldHasher::new("countersign/batch/v1");
+        let v1 = self.format == BATCH_FORMAT_V1;
+        let mut h = FieldHasher::new(if v1 {
+            "countersign/batch/v1"
+        } else {
+            "countersign/batch/v2"
+        });
         h.str(&self.format)
             .str(&self.workspace)
             .str(&self.replica)
             .str(&self.number.to_string())
-            .str(self.signer.as_deref().unwrap_or(""))
-            .str(&self.events.len().to_string());
+            .str(self.signer.as_deref().unwrap_or(""));
+        if !v1 {
+            let seen = self.seen.clone().unwrap_or_default();
+            h.str(&seen.len().to_string());
+            for (r, n) in &seen {
+                h.str(r).str(&n.to_string());
+            }
+        }
+        h.str(&self.events.len().to_string());
         for e in &self.events {
             h.str(e.hash.as_str());
         }
@@ -180,6 +213,11 @@ impl Batch {
         let mut v = serde_json::to_vec(self).unwrap_or_default();
         v.push(b'\n');
         v
+    }
+
+    /// The causal context of the batch's events (empty when unknown: format v1).
+    pub fn seen_counts(&self) -> BTreeMap<String, u64> {
+        self.seen.clone().unwrap_or_default()
     }
 
     /// The events, as events of this batch's replica.
@@ -214,8 +252,24 @@ impl Batch {
                 bad(format!("it is not an op batch: {e}"))
             }
         })?;
-        if b.format != BATCH_FORMAT {
-            return Err(bad(format!("unknown format `{}`", b.format)));
+        match (b.format.as_str(), &b.seen) {
+            (BATCH_FORMAT_V1, None) => {}
+            (BATCH_FORMAT_V1, Some(_)) => {
+                return Err(bad("a v1 batch carries no causal context (`seen`)"));
+            }
+            (BATCH_FORMAT_V2, Some(seen)) => {
+                for (r, n) in seen {
+                    if *r == b.replica || r.is_empty() || *n == 0 {
+                        return Err(bad(format!(
+                            "its causal context names replica `{r}` with {n} operations (only other replicas, at least one)"
+                        )));
+                    }
+                }
+            }
+            (BATCH_FORMAT_V2, None) => {
+                return Err(bad("it carries no causal context (`seen`)"));
+            }
+            (other, _) => return Err(bad(format!("unknown format `{other}`"))),
         }
         if b.workspace != workspace {
             return Err(bad(format!(
@@ -380,6 +434,43 @@ mod tests {
         assert_eq!(parsed, b);
         parsed.verify_signature(&k.verifying_key()).unwrap();
         assert!(parsed.verify_signature(&key(2).verifying_key()).is_err());
+    }
+
+    #[test]
+    fn the_causal_context_is_signed_and_v1_batches_are_still_read() {
+        let k = key(1);
+        let mut b = signed(&k);
+        b.seen = Some(BTreeMap::from([("r2".to_owned(), 4)]));
+        b.sign(&k);
+        let parsed = Batch::parse(&b.to_bytes(), "ws", "r1", 1).unwrap();
+        assert_eq!(parsed.seen_counts(), BTreeMap::from([("r2".to_owned(), 4)]));
+        parsed.verify_signature(&k.verifying_key()).unwrap();
+        // Claiming to have seen more, after signing, breaks the signature.
+        let mut forged = parsed.clone();
+        forged.seen = Some(BTreeMap::from([("r2".to_owned(), 9)]));
+        let forged = Batch::parse(&forged.to_bytes(), "ws", "r1", 1).unwrap();
+        assert!(forged.verify_signature(&k.verifying_key()).is_err());
+        // Its own replica, or zero operations, is no causal context.
+        for bad_seen in [("r1", 1), ("r2", 0)] {
+            let mut x = b.clone();
+            x.seen = Some(BTreeMap::from([(bad_seen.0.to_owned(), bad_seen.1)]));
+            assert!(Batch::parse(&x.to_bytes(), "ws", "r1", 1).is_err());
+        }
+        // v2 without `seen` is refused; v1 is read, with an empty context.
+        let mut x = b.clone();
+        x.seen = None;
+        assert!(Batch::parse(&x.to_bytes(), "ws", "r1", 1).is_err());
+        let mut v1 = b.clone();
+        v1.format = BATCH_FORMAT_V1.to_owned();
+        v1.seen = None;
+        v1.sign(&k);
+        let bytes = v1.to_bytes();
+        assert!(!String::from_utf8_lossy(&bytes).contains("seen"));
+        let parsed = Batch::parse(&bytes, "ws", "r1", 1).unwrap();
+        assert!(parsed.seen_counts().is_empty());
+        parsed.verify_signature(&k.verifying_key()).unwrap();
+        v1.seen = Some(BTreeMap::new());
+        assert!(Batch::parse(&v1.to_bytes(), "ws", "r1", 1).is_err());
     }
 
     #[test]

@@ -698,6 +698,9 @@ fn policy(tx: &Tx<'_>, e: &Event, objects: &HashMap<Digest, Bytes>) -> Applied<O
     if policy.version != p.version || policy.admin != admin {
         return refuse("the signed policy's version or admin does not match the event");
     }
+    // Its revocations bind what follows them, whether this version stands here or is kept as a
+    // conflict.
+    super::causal::record_revocations(tx, &e.hash, &policy)?;
     let read = tx.reader();
     if let Some((existing, _)) = read.policy_version(p.version)? {
         let version = p.version;

@@ -1,17 +1,25 @@
 //! Sync: replicas of one workspace meet through a shared folder or an S3-compatible bucket.
 //!
 //! The operations are the audit events. A pass pushes this replica's events that the target
-//! lacks, as op batches signed by the identities that made them (with the objects they need),
-//! then pulls every other replica's new batches, checks them (format, hashes, links, clocks,
-//! the batch's and every event's signature by a registered, unrevoked key), and applies their
-//! events in the order every replica applies them: Lamport clock, then replica id, then position.
-//! An event that does not verify or cannot apply is never applied: its batch is quarantined and
-//! reported, its replica's later events wait behind it, and everything else goes on.
+//! lacks, as op batches signed by the identities that made them (with the objects they need and
+//! their causal context: what this replica had applied of the others when it made them), then
+//! pulls every other replica's new batches, checks them (format, hashes, links, clocks, the
+//! batch's and every event's signature by a registered key), waits until it holds everything a
+//! batch's causal context names, and applies their events in the order every replica applies
+//! them: Lamport clock, then replica id, then position. An event that does not verify or cannot
+//! apply is never applied: its batch is quarantined and reported, its replica's later events wait
+//! behind it, and everything else goes on.
+//!
+//! An event signed with a revoked key is judged by its causal past, the same on every replica
+//! ([`causal`]): made after its replica had applied the revocation, it is refused (at its origin
+//! when made, quarantined everywhere else); made concurrently with it, it is applied everywhere
+//! and listed as a `revoked_concurrently` conflict for review.
 //!
 //! See `ARCHITECTURE.md` (Sync) for the layout, the batch format and the conflict rules.
 
 mod app;
 mod apply;
+pub(crate) mod causal;
 mod digest;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -172,6 +180,12 @@ struct PassSummary {
     /// Absent from passes recorded before codes were kept.
     #[serde(default)]
     code: Option<String>,
+}
+
+/// Record the revocations of the policy versions a workspace held before revocations were
+/// recorded (once, when it is opened).
+pub(crate) fn record_held_revocations(tx: &countersign_store::Tx<'_>) -> Result<()> {
+    causal::backfill(tx)
 }
 
 /// A progress callback that does nothing.
@@ -445,13 +459,37 @@ impl Workspace {
             let Some(first) = events.first() else {
                 break;
             };
-            // One batch: the next run of events by one identity (the genesis travels alone).
+            // One batch: the next run of events by one identity, made with the same causal
+            // context — what this replica had applied of the others when it made them (none
+            // known for those made before it was kept) — so a batch ends where a pull
+            // applied something in between. The genesis travels alone.
             let signer = first.actor.clone();
+            let (causal_from, seen, until) = {
+                let read = self.store.read();
+                let from = read.causal_from()?;
+                if first.replica_seq <= from {
+                    (from, BTreeMap::new(), None)
+                } else {
+                    (
+                        from,
+                        read.seen_before(replica, first.seq)?,
+                        read.next_foreign_after(replica, first.seq)?,
+                    )
+                }
+            };
+            let legacy = first.replica_seq <= causal_from;
+            let same_context = |e: &Event| {
+                if legacy {
+                    e.replica_seq <= causal_from
+                } else {
+                    until.is_none_or(|u| e.seq < u)
+                }
+            };
             let run: Vec<Event> = match &signer {
                 None => vec![first.clone()],
                 Some(s) => events
                     .iter()
-                    .take_while(|e| e.actor.as_deref() == Some(s.as_str()))
+                    .take_while(|e| e.actor.as_deref() == Some(s.as_str()) && same_context(e))
                     .cloned()
                     .collect(),
             };
@@ -509,6 +547,7 @@ impl Workspace {
                     &run,
                     refs.clone(),
                 );
+                batch.seen = Some(seen.clone());
                 if let Some(k) = &key {
                     batch.sign(k);
                 }
@@ -789,6 +828,20 @@ impl Workspace {
                     stop!(BatchState::Quarantined(why.clone()), behind(&why));
                     continue;
                 }
+                // Causal delivery: nothing applies before what its replica had applied when it
+                // made it, so every replica judges it knowing the same past.
+                let seen = fetched[bi].batch.seen_counts();
+                if let Some((r, n)) = seen
+                    .iter()
+                    .find(|(r, n)| held.get(r.as_str()).map_or(0, |h| h.0) < **n)
+                {
+                    let why = format!(
+                        "waiting for operation #{n} of replica {r}, which replica {} had applied when it made these operations",
+                        e.replica
+                    );
+                    stop!(BatchState::Waiting(why.clone()), behind(&why));
+                    continue;
+                }
                 if fetched[bi].state == BatchState::Unchecked {
                     match verify_batch(tx.reader(), &fetched[bi].batch, &e) {
                         Ok(()) => fetched[bi].state = BatchState::Verified,
@@ -798,7 +851,8 @@ impl Workspace {
                         }
                     }
                 }
-                if let Some(why) = revoked(tx.reader(), &e)? {
+                let past = causal::Past::new(&e.replica, e.replica_seq, seen);
+                if let Some(why) = revoked(tx.reader(), &past, &e)? {
                     stop!(BatchState::Quarantined(why.clone()), behind(&why));
                     continue;
                 }
@@ -817,7 +871,7 @@ impl Workspace {
                 }
                 let outcome = tx.savepoint(
                     || -> std::result::Result<apply::Outcome, apply::ApplyError> {
-                        tx.insert_event(&e)?;
+                        tx.insert_event_seen(&e, fetched[bi].batch.seen.as_ref())?;
                         apply::apply(tx, &e, &objects, &mut touched)
                     },
                 );
@@ -1061,6 +1115,38 @@ impl Workspace {
             detail: c.detail,
             at: c.at,
         }));
+        for (e, r) in causal::revoked_concurrently(read)? {
+            let actor = e.actor.clone().unwrap_or_default();
+            let name = self.name_of(&actor);
+            let what = serde_json::from_str::<serde_json::Value>(&e.payload)
+                .ok()
+                .and_then(|v| {
+                    v.get("manifest")
+                        .and_then(|m| m.as_str())
+                        .map(str::to_owned)
+                })
+                .map_or_else(String::new, |m| {
+                    format!(" of manifest {}", crate::short(&m))
+                });
+            out.push(ConflictView {
+                kind: "revoked_concurrently".into(),
+                subject: actor.clone(),
+                detail: format!(
+                    "{}{what} (operation #{} of replica {}) was signed by {name}'s key {} while replica {} revoked that key (policy version {}, by {}); neither replica had the other's operation, so it stands on every replica and a signature by that key counts for nothing now: review it",
+                    e.kind,
+                    e.replica_seq,
+                    crate::short(&e.replica),
+                    crate::short(&actor),
+                    crate::short(&r.event.replica),
+                    policy_version(&r.event),
+                    r.event
+                        .actor
+                        .as_deref()
+                        .map_or_else(|| "no one".to_owned(), |a| self.name_of(a)),
+                ),
+                at: e.at,
+            });
+        }
         out.sort_by(|a, b| (a.at, &a.subject).cmp(&(b.at, &b.subject)));
         Ok(out)
     }
@@ -1100,7 +1186,7 @@ fn verify_batch(
     first: &Event,
 ) -> std::result::Result<(), String> {
     let Some(signer) = &batch.signer else {
-        return Ok(());
+        return clocks_follow_seen(read, batch, first);
     };
     let key_hex = match read.identity(signer) {
         Ok(i) => i.public_key,
@@ -1130,25 +1216,61 @@ fn verify_batch(
     if countersign_signing::fingerprint(&key) != *signer {
         return Err(format!("signer {signer} is not the fingerprint of its key"));
     }
-    batch.verify_signature(&key).map_err(|e| e.0)
+    batch.verify_signature(&key).map_err(|e| e.0)?;
+    clocks_follow_seen(read, batch, first)
 }
 
-/// Whether the event's actor's key was revoked (by the current trust policy) before it was made.
-fn revoked(read: countersign_store::Reader<'_>, e: &Event) -> Result<Option<String>> {
+/// A batch's clocks must be past every operation it says its replica had applied (all held
+/// here by now): otherwise the merged order would put an operation before what it followed.
+fn clocks_follow_seen(
+    read: countersign_store::Reader<'_>,
+    batch: &Batch,
+    first: &Event,
+) -> std::result::Result<(), String> {
+    for (r, n) in batch.seen_counts() {
+        let held = read
+            .replica_event(&r, n)
+            .map_err(|e| format!("reading operation #{n} of replica {r}: {e}"))?;
+        if let Some(h) = held
+            && h.lamport >= first.lamport
+        {
+            return Err(format!(
+                "event #{} ({}): its Lamport clock {} is not past that of operation #{n} of replica {r} ({}), which its replica says it had applied",
+                first.replica_seq, first.kind, first.lamport, h.lamport
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether the event's actor's key was revoked in its causal past (`past`): its replica had
+/// applied a policy version revoking it when it made the event. Such an operation is refused
+/// everywhere (its origin refuses to make it). One made concurrently with a revocation applies,
+/// and is listed as a `revoked_concurrently` conflict (see [`causal`]).
+fn revoked(
+    read: countersign_store::Reader<'_>,
+    past: &causal::Past,
+    e: &Event,
+) -> Result<Option<String>> {
     let Some(actor) = &e.actor else {
         return Ok(None);
     };
-    let Some((policy, _, _)) = crate::release::current_policy(read)? else {
-        return Ok(None);
-    };
-    let revoked_at = policy
-        .identity(actor)
-        .and_then(|pi| pi.keys.iter().find(|k| k.keyid == *actor))
-        .and_then(|k| k.revoked_at);
-    Ok(revoked_at.filter(|t| *t <= e.at).map(|t| {
+    Ok(causal::binding_revocation(read, past, actor)?.map(|r| {
         format!(
-            "event #{} ({}) is signed by a revoked key: {actor} was revoked at {t}, before the event ({})",
-            e.replica_seq, e.kind, e.at
+            "event #{} ({}) is signed by a revoked key: {actor} was revoked by policy version {} (operation #{} of replica {}), which its replica had applied when it made the event",
+            e.replica_seq,
+            e.kind,
+            policy_version(&r.event),
+            r.event.replica_seq,
+            r.event.replica
         )
     }))
+}
+
+/// The version a `policy.issued` event names.
+fn policy_version(e: &Event) -> u64 {
+    serde_json::from_str::<serde_json::Value>(&e.payload)
+        .ok()
+        .and_then(|v| v.get("version").and_then(serde_json::Value::as_u64))
+        .unwrap_or(0)
 }
