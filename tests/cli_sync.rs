@@ -40,6 +40,11 @@ fn ops_by_a_key_revoked_concurrently_converge_and_are_flagged() {
 }
 
 #[test]
+fn one_key_signs_a_push_and_every_op_is_checked_by_its_makers_key_through_a_folder() {
+    one_key_pushes(&Place::folder());
+}
+
+#[test]
 fn an_op_waits_for_what_its_replica_had_applied_through_a_folder() {
     causal_delivery(&Place::folder());
 }

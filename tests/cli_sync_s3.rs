@@ -55,6 +55,13 @@ fn sync_s3_ops_by_a_key_revoked_concurrently_converge_and_are_flagged() {
 }
 
 #[test]
+fn sync_s3_one_key_signs_a_push_and_every_op_is_checked_by_its_makers_key() {
+    if let Some(p) = place() {
+        one_key_pushes(&p);
+    }
+}
+
+#[test]
 fn sync_s3_an_op_waits_for_what_its_replica_had_applied() {
     if let Some(p) = place() {
         causal_delivery(&p);

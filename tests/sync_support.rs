@@ -838,6 +838,230 @@ pub fn revoked_concurrently(place: &Place) {
     assert_eq!(conflicts_of(&c, "revoked_concurrently"), flagged_a);
 }
 
+/// The first batch of a replica of its own (`replica`): one `packet.created` by `actor` titled
+/// `title`, signed by `event_key`, in a batch of `format` signed by `signer` with `signer_key`.
+#[allow(clippy::too_many_arguments)]
+fn one_event_batch(
+    workspace: &str,
+    replica: &str,
+    actor: &str,
+    event_key: &countersign_signing::SigningKey,
+    signer: &str,
+    signer_key: &countersign_signing::SigningKey,
+    format: &str,
+    seen: Option<std::collections::BTreeMap<String, u64>>,
+    lamport: u64,
+    title: &str,
+) -> Bytes {
+    let mut e = Draft {
+        actor: Some(actor.to_owned()),
+        at: Timestamp::parse("2026-11-21T10:00:00Z").unwrap(),
+        kind: "packet.created".to_owned(),
+        payload: format!(
+            "{{\"id\":\"{}\",\"title\":\"{title}\",\"owner\":\"{actor}\",\"created_at\":\"2026-11-21T10:00:00.000Z\"}}",
+            &replica[..32]
+        ),
+    }
+    .seal(replica, 1, lamport, None);
+    e.signature = Some(hex_of(&countersign_signing::sign(
+        event_key,
+        e.hash.as_str().as_bytes(),
+    )));
+    let mut b = Batch::new(workspace, replica, 1, Some(signer), &[e], vec![]);
+    b.format = format.to_owned();
+    b.seen = seen;
+    b.sign(signer_key);
+    Bytes::from(b.to_bytes())
+}
+
+/// A push signs its batches with one key, the pusher's, whoever made the operations; the other
+/// replica checks each batch by its signer's key and every operation by its maker's. A batch
+/// signed by an unregistered key or by a revoked one, and an operation whose own signature is
+/// bad inside a well-signed batch, are quarantined; a batch of the older format, signed by the
+/// operations' maker, is still read.
+pub fn one_key_pushes(place: &Place) {
+    let a = Ws::init();
+    let owner = a.identity("Priya Raman", &["release-owner", "author", "admin"]);
+    let marcus = a.identity("Marcus Ellery", &["author"]);
+    let dana = a.identity("Dana Okafor", &["legal"]);
+    let packet = a.packet("Outage disclosure", &owner);
+    let r1 = a.revise(&packet, "Service was fully restored.\n", &owner);
+    a.comment(&packet, &r1, "Service", &marcus);
+    a.raise(&packet, &r1, "fully restored", &dana, false);
+    let ra = replica_of(&a);
+    let workspace = s(&a.json(["sync", "status"])["workspace"]).to_owned();
+    let batches = |replica: &str| -> Vec<Batch> {
+        let remote = place.remote();
+        place
+            .logs_of(replica)
+            .iter()
+            .map(|path| {
+                let number: u64 = path.rsplit('/').next().unwrap().parse().unwrap();
+                let bytes = remote.get_raw(path).unwrap().unwrap();
+                Batch::parse(&bytes, &workspace, replica, number).unwrap()
+            })
+            .collect()
+    };
+
+    // Pushed as Marcus: his key signs every batch, whoever made what is inside.
+    let mut args = vec!["sync".to_owned(), "--as".to_owned(), marcus.clone()];
+    args.extend(place.args());
+    let r = a.json(&args);
+    assert_eq!(r["pending_ops"], 0, "{r}");
+    let mut makers = BTreeSet::new();
+    for b in batches(&ra) {
+        match &b.signer {
+            None => assert_eq!(b.events.len(), 1, "only the genesis travels unsigned"),
+            Some(signer) => {
+                assert_eq!(signer, &marcus);
+                assert_eq!(b.format, countersign_sync::batch::BATCH_FORMAT);
+                makers.extend(b.events.iter().filter_map(|e| e.actor.clone()));
+            }
+        }
+    }
+    assert_eq!(
+        makers,
+        BTreeSet::from([owner.clone(), marcus.clone(), dana.clone()])
+    );
+    let b = join(place);
+    assert_agree(&[&a, &b]);
+    assert_holds_all(&b, &holdings(&a));
+    // The default pusher: the first identity made on this replica.
+    a.comment(&packet, &r1, "restored", &dana);
+    sync(&a, place);
+    let last = batches(&ra).pop().unwrap();
+    assert_eq!(last.signer.as_deref(), Some(owner.as_str()));
+    // Only an identity made here can push.
+    let c = join(place);
+    let jonas = c.identity("Jonas Whitfield", &["reviewer"]);
+    let mut args = vec!["sync".to_owned(), "--as".to_owned(), owner.clone()];
+    args.extend(place.args());
+    assert!(c.fails(1, &args).contains("not made on this replica"));
+    let mut args = vec!["sync".to_owned(), "--as".to_owned(), jonas.clone()];
+    args.extend(place.args());
+    c.ok(&args);
+
+    // Dana's key is revoked on A; B learns of it.
+    a.ok(["policy", "init", "--admin", &owner]);
+    a.ok(["policy", "revoke", &dana, "--by", &owner]);
+    sync_all(&[&a, &b, &c], place, 1);
+    let (a_seq, _, a_lamport) = head_of(&b, &ra);
+    let key = |id: &str| sealed_key_of(&a, id);
+    let stranger = fresh_key(11);
+    let stranger_id = countersign_signing::fingerprint(&stranger.verifying_key());
+    let v3 = countersign_sync::batch::BATCH_FORMAT;
+    let v1 = countersign_sync::batch::BATCH_FORMAT_V1;
+    let seen_a = Some(std::collections::BTreeMap::from([(ra.clone(), a_seq)]));
+    let forged = [
+        // A good operation, in a batch signed by a key no identity has.
+        (
+            "c".repeat(32),
+            one_event_batch(
+                &workspace,
+                &"c".repeat(32),
+                &marcus,
+                &key(&marcus),
+                &stranger_id,
+                &stranger,
+                v3,
+                Some(Default::default()),
+                a_lamport + 1,
+                "Unregistered",
+            ),
+            "unknown key",
+        ),
+        // A good operation, in a batch signed by Dana after her replica had the revocation.
+        (
+            "d".repeat(32),
+            one_event_batch(
+                &workspace,
+                &"d".repeat(32),
+                &marcus,
+                &key(&marcus),
+                &dana,
+                &key(&dana),
+                v3,
+                seen_a.clone(),
+                a_lamport + 1,
+                "Revoked pusher",
+            ),
+            "revoked key",
+        ),
+        // A well-signed batch holding an operation in Priya's name signed with Marcus's key.
+        (
+            "e".repeat(32),
+            one_event_batch(
+                &workspace,
+                &"e".repeat(32),
+                &owner,
+                &key(&marcus),
+                &marcus,
+                &key(&marcus),
+                v3,
+                seen_a.clone(),
+                a_lamport + 1,
+                "Forged maker",
+            ),
+            "does not verify",
+        ),
+    ];
+    let remote = place.remote();
+    for (replica, bytes, _) in &forged {
+        remote
+            .put_raw(&format!("logs/{replica}/000000000001"), bytes.clone())
+            .unwrap();
+    }
+    // A batch of the first format, signed by the operation's maker: still read.
+    let older = "f".repeat(32);
+    remote
+        .put_raw(
+            &format!("logs/{older}/000000000001"),
+            one_event_batch(
+                &workspace,
+                &older,
+                &marcus,
+                &key(&marcus),
+                &marcus,
+                &key(&marcus),
+                v1,
+                None,
+                a_lamport + 1,
+                "From an older version",
+            ),
+        )
+        .unwrap();
+    for ws in [&b, &a, &c] {
+        let r = sync(ws, place);
+        let q: Vec<(String, String)> = r["quarantined"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| (s(&q["object"]).to_owned(), s(&q["reason"]).to_owned()))
+            .collect();
+        assert_eq!(q.len(), forged.len(), "{q:?}");
+        for (replica, _, why) in &forged {
+            let path = format!("logs/{replica}/000000000001");
+            let (_, reason) = q
+                .iter()
+                .find(|(p, _)| *p == path)
+                .unwrap_or_else(|| panic!("{path} is not quarantined: {q:?}"));
+            assert!(reason.contains(why), "{path}: {reason}");
+        }
+        let titles: BTreeSet<String> = array(ws.json(["packet", "list"]))
+            .iter()
+            .map(|p| s(&p["title"]).to_owned())
+            .collect();
+        assert_eq!(
+            titles,
+            BTreeSet::from([
+                "Outage disclosure".to_owned(),
+                "From an older version".to_owned()
+            ])
+        );
+    }
+    assert_agree(&[&a, &b, &c]);
+}
+
 /// An operation waits until the replica applying it holds everything its own replica had
 /// applied when it made it (causal delivery): a comment on a revision whose content is damaged
 /// at the target waits with the revision, rather than being quarantined for naming a revision
@@ -1063,7 +1287,7 @@ pub fn killed_part_way(place: &Place) {
     let other = a.identity("Marcus Ellery", &["author"]);
     let packet = a.packet("Outage disclosure", &owner);
     let r1 = a.revise(&packet, "The service was fully restored.\n", &owner);
-    // Alternating authors: every comment is a batch of its own.
+    // Several authors, and a batch per operation (a test knob): the push is many batches.
     for i in 0..12 {
         let who = if i % 2 == 0 { &other } else { &owner };
         a.ok([
@@ -1086,6 +1310,7 @@ pub fn killed_part_way(place: &Place) {
     let mut child = a
         .cmd(&args)
         .env("COUNTERSIGN_SYNC_TEST_DELAY_MS", "150")
+        .env("COUNTERSIGN_SYNC_TEST_BATCH_EVENTS", "1")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()

@@ -1,6 +1,7 @@
 //! Sync as the desktop app runs it, through the public API: targets named in a form, a pass on a
 //! handle of its own (keys unlocked in the session carry over; a locked one fails the pass,
-//! naming it), the error code kept with the target, and a divergence resolved by its owner.
+//! naming it), one key to push whoever made the operations, the error code kept with the
+//! target, and a divergence resolved by its owner.
 
 // Helpers live outside `#[test]` functions, where clippy's `allow-unwrap-in-tests` does not
 // reach; a failed unwrap in a test is a test failure.
@@ -298,4 +299,85 @@ fn a_divergence_names_its_owner_who_merges_it() {
     assert_eq!(merged.parents.len(), 2);
     assert!(a.sync_status().unwrap().diverged.is_empty());
     assert_eq!(a.packet_heads(&packet).unwrap().len(), 1);
+}
+
+/// The demo's case: operations by several identities, pushed with one unlocked key (the first
+/// identity made on the replica, or any of the replica's identities the session has unlocked);
+/// the other replica checks every operation by its maker's key and agrees.
+#[test]
+fn a_first_push_needs_one_key_whoever_made_the_operations() {
+    let tmp = tempfile::tempdir().unwrap();
+    let shared = tmp.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    let mut a = Workspace::init(&tmp.path().join("a"), deps(1)).unwrap();
+    let mut add =
+        |name: &str, roles: &[Role]| a.identity_add(name, roles, IdentityKind::Human).unwrap().id;
+    let priya = add("Priya Raman", &[Role::ReleaseOwner, Role::Author]);
+    let marcus = add("Marcus Ellery", &[Role::Author]);
+    let dana = add("Dana Okafor", &[Role::Legal]);
+    let packet = a.packet_new("Outage disclosure", &priya).unwrap().id;
+    let rev = a
+        .packet_revise(&packet, b"Service was fully restored.\n", &priya, "")
+        .unwrap()
+        .id;
+    a.comment_add(&packet, &rev, "Service", 1, "Which one?", &marcus)
+        .unwrap();
+    a.comment_add(&packet, &rev, "restored", 1, "Fully?", &dana)
+        .unwrap();
+
+    // One key: the first identity made here.
+    a.lock_all();
+    let needed = a.sync_keys_needed(&folder(&shared)).unwrap();
+    let ids: Vec<&str> = needed.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, [priya.as_str()]);
+    // Any of this replica's identities unlocked in the session will do instead.
+    a.identity_unlock(&dana, "pw").unwrap();
+    assert!(a.sync_keys_needed(&folder(&shared)).unwrap().is_empty());
+    // With only Dana's key, the pass runs (no other passphrase is asked for: none can be).
+    let report = a
+        .sync_pass(&folder(&shared), Box::new(NewKeysOnly))
+        .unwrap()
+        .run(&no_progress)
+        .unwrap();
+    assert_eq!(report.pending_ops, 0);
+    assert!(report.pushed.ops >= 7, "{report:?}");
+
+    let (b, joined) = join(
+        &tmp.path().join("b"),
+        &folder_target(&shared),
+        deps(2),
+        &no_progress,
+    )
+    .unwrap();
+    assert!(joined.quarantined.is_empty(), "{joined:?}");
+    assert!(joined.waiting.is_empty(), "{joined:?}");
+    assert_eq!(joined.pulled.ops, report.pushed.ops);
+    assert_eq!(b.state_digest().unwrap(), a.state_digest().unwrap());
+    assert!(b.check().unwrap().ok);
+    // Nothing waits to be pushed from the new replica: no key is needed there.
+    assert!(b.sync_keys_needed(&folder(&shared)).unwrap().is_empty());
+}
+
+/// The demo workspace, made by many identities, asks for one passphrase before its first push.
+#[test]
+fn the_demo_asks_for_one_key_to_push() {
+    let tmp = tempfile::tempdir().unwrap();
+    let shared = tmp.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    let dir = tmp.path().join("demo");
+    countersign_api::demo::build(&dir, deps(3), countersign_api::demo::DEMO_PASSPHRASE).unwrap();
+    let mut ws = Workspace::open(&dir, deps(3)).unwrap();
+    let makers = ws.identity_list().unwrap().len();
+    assert!(makers > 3, "the demo has {makers} identities");
+    let needed = ws.sync_keys_needed(&folder(&shared)).unwrap();
+    assert_eq!(needed.len(), 1, "{needed:?}");
+    ws.identity_unlock(&needed[0].id, countersign_api::demo::DEMO_PASSPHRASE)
+        .unwrap();
+    let report = ws
+        .sync_pass(&folder(&shared), Box::new(NewKeysOnly))
+        .unwrap()
+        .run(&no_progress)
+        .unwrap();
+    assert_eq!(report.pending_ops, 0);
+    assert!(report.quarantined.is_empty());
 }

@@ -34,12 +34,23 @@ pub struct TargetArgs {
 
 /// `sync`.
 #[derive(Args, Debug)]
-#[command(args_conflicts_with_subcommands = true)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    after_help = "Every operation carries its maker's own signature; the batches a pass pushes are signed \
+                  with one key, the pusher's: --as, else the first identity made on this replica \
+                  (one whose key is not revoked). So a push asks for one passphrase, however many \
+                  identities made the operations. Pulled batches are checked by the pusher's key \
+                  and every operation by its maker's."
+)]
 pub struct SyncArgs {
     #[command(subcommand)]
     sub: Option<SyncSub>,
     #[command(flatten)]
     target: TargetArgs,
+    /// The identity whose key signs the batches pushed (one made on this replica; default: the
+    /// first made on this replica whose key is not revoked).
+    #[arg(long = "as", value_name = "IDENTITY")]
+    as_: Option<String>,
     /// Keep syncing until Ctrl-C: when files arrive in the folder, when this workspace changes,
     /// and every --interval.
     #[arg(long)]
@@ -57,6 +68,10 @@ enum SyncSub {
 
 /// `join`.
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Joining only pulls: it needs no key. Add this replica's own identities afterwards \
+                  (`countersign identity add`); its pushes are signed by one of them (`sync --as`)."
+)]
 pub struct JoinArgs {
     #[command(flatten)]
     target: TargetArgs,
@@ -288,7 +303,7 @@ pub fn sync(args: &SyncArgs, dir: &Path, deps: Deps, json: bool) -> Result<u8, A
     let bar = Bar::new(json);
     let progress = |p: &Progress| bar.update(p);
     if !args.watch {
-        let report = ws.sync_once(&target, &progress);
+        let report = ws.sync_once_as(&target, args.as_.as_deref(), &progress);
         bar.done();
         print_report(&report?, json);
         return Ok(0);
@@ -328,6 +343,7 @@ pub fn sync(args: &SyncArgs, dir: &Path, deps: Deps, json: bool) -> Result<u8, A
     };
     ws.sync_watch(
         &target,
+        args.as_.as_deref(),
         Duration::from_secs(args.interval.max(1)),
         stop,
         &mut on_pass,
@@ -367,7 +383,7 @@ pub fn join(args: &JoinArgs, dir: &Path, deps: Deps, json: bool) -> Result<u8, A
         );
         print_report(&report, false);
         eprintln!(
-            "note: add this replica's own identities with `countersign identity add`; the others' keys stay on their replicas"
+            "note: add this replica's own identities with `countersign identity add` (its pushes are signed by one of them); the others' keys stay on their replicas"
         );
     }
     Ok(0)

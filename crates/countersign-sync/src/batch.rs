@@ -1,18 +1,23 @@
 //! Op batches: the unit a replica appends to its log at a target (`logs/<replica>/<number>`).
 //!
-//! A batch is a run of consecutive events of one replica's audit chain, all made by one identity,
-//! signed by that identity over the batch digest; every event inside also carries its own
-//! signature over its own hash. The genesis event of a workspace (made by no identity) travels
-//! alone in an unsigned batch. Parsing checks everything that needs no key: the format, the
-//! workspace, that the batch sits at its own path, the events' payload digests, hashes, links and
-//! clocks. Signatures are checked by whoever knows the keys ([`Batch::verify_signature`]), at the
-//! point of the merged log where the batch applies.
+//! A batch is a run of consecutive events of one replica's audit chain, signed over the batch
+//! digest by one identity of that replica — the one that pushed it; every event inside also
+//! carries its own signature, by the identity that made it, over its own hash. The genesis event
+//! of a workspace (made by no identity) travels alone in an unsigned batch. Parsing checks
+//! everything that needs no key: the format, the workspace, that the batch sits at its own path,
+//! the events' payload digests, hashes, links and clocks. Signatures are checked by whoever knows
+//! the keys ([`Batch::verify_batch_signature`], [`verify_event_signature`]), at the point of the
+//! merged log where the batch applies.
 //!
-//! Formats: `countersign/ops/v2` (written) adds `seen`, the causal context of the batch's
-//! events: for every other replica, how many of its operations the writing replica had applied
-//! when it made them (a writer starts a new batch whenever that changes, so one map holds for
-//! every event of a batch). It is covered by the batch digest. `countersign/ops/v1` (no `seen`)
-//! is still read; its causal context is unknown and counts as empty.
+//! Formats:
+//! - `countersign/ops/v3` (written): `seen` is the causal context of the batch's events — for
+//!   every other replica, how many of its operations the writing replica had applied when it made
+//!   them (a writer starts a new batch whenever that changes, so one map holds for every event of
+//!   a batch), covered by the batch digest; the signer is whoever pushed, and the events may be
+//!   made by several identities.
+//! - `countersign/ops/v2` (still read): the same, but every event is made by the signer.
+//! - `countersign/ops/v1` (still read): every event made by the signer, and no `seen` (the
+//!   causal context is unknown, and counts as empty).
 
 use std::collections::BTreeMap;
 
@@ -23,9 +28,12 @@ use countersign_signing::{SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 
 /// The format tag of the batches this version writes.
-pub const BATCH_FORMAT: &str = BATCH_FORMAT_V2;
+pub const BATCH_FORMAT: &str = BATCH_FORMAT_V3;
 
-/// The format with causal context (`seen`).
+/// Signed by whoever pushed; events by any identities; causal context (`seen`).
+pub const BATCH_FORMAT_V3: &str = "countersign/ops/v3";
+
+/// Every event made by the signer; causal context (`seen`). Still read.
 pub const BATCH_FORMAT_V2: &str = "countersign/ops/v2";
 
 /// The first format, without causal context; still read.
@@ -85,7 +93,9 @@ pub struct Batch {
     pub replica: String,
     /// The batch's number in the replica's log.
     pub number: u64,
-    /// The identity that made every event in it and signs it; `None` only for the genesis.
+    /// The identity that signs it: one of its replica's identities, the one that pushed it
+    /// (format v3), or the identity that made every event in it (v1, v2); `None` only for the
+    /// genesis.
     pub signer: Option<String>,
     /// For every other replica, how many of its operations (the positions 1..=n of its chain)
     /// the writing replica had applied when it made these events: their causal past beyond
@@ -146,8 +156,8 @@ impl WireEvent {
 }
 
 impl Batch {
-    /// A batch of `events` (consecutive, of `replica`, all by `signer`), unsigned, in the current
-    /// format, with an empty causal context (set the `seen` field before signing).
+    /// A batch of `events` (consecutive, of `replica`) to be signed by `signer`, unsigned, in the
+    /// current format, with an empty causal context (set the `seen` field before signing).
     pub fn new(
         workspace: &str,
         replica: &str,
@@ -257,7 +267,7 @@ impl Batch {
             (BATCH_FORMAT_V1, Some(_)) => {
                 return Err(bad("a v1 batch carries no causal context (`seen`)"));
             }
-            (BATCH_FORMAT_V2, Some(seen)) => {
+            (BATCH_FORMAT_V2 | BATCH_FORMAT_V3, Some(seen)) => {
                 for (r, n) in seen {
                     if *r == b.replica || r.is_empty() || *n == 0 {
                         return Err(bad(format!(
@@ -266,7 +276,7 @@ impl Batch {
                     }
                 }
             }
-            (BATCH_FORMAT_V2, None) => {
+            (BATCH_FORMAT_V2 | BATCH_FORMAT_V3, None) => {
                 return Err(bad("it carries no causal context (`seen`)"));
             }
             (other, _) => return Err(bad(format!("unknown format `{other}`"))),
@@ -328,12 +338,18 @@ impl Batch {
             if i > 0 && e.lamport <= lamport {
                 return Err(at("its Lamport clock does not advance".into()));
             }
-            if e.actor != b.signer {
+            if b.signed_by_authors() && e.actor != b.signer {
                 return Err(at(format!(
                     "it was made by {} but the batch is signed by {}",
                     e.actor.as_deref().unwrap_or("no one"),
                     b.signer.as_deref().unwrap_or("no one")
                 )));
+            }
+            if b.signer.is_some() && e.actor.is_none() {
+                return Err(at(
+                    "it was made by no one (only a workspace's genesis is, and it travels alone)"
+                        .into(),
+                ));
             }
             if e.actor.is_some() && e.signature.is_none() {
                 return Err(at("it carries no signature".into()));
@@ -353,32 +369,52 @@ impl Batch {
         Ok(b)
     }
 
-    /// Check the batch signature and every event's signature against the signer's key.
-    pub fn verify_signature(&self, key: &VerifyingKey) -> Result<(), BadBatch> {
-        let sig = |s: Option<&str>| -> Result<Vec<u8>, BadBatch> {
-            hex::decode(s.unwrap_or_default()).map_err(|_| bad("a signature is not hex"))
-        };
+    /// Whether every event is made by the signer (formats v1 and v2): a batch of v3 is signed by
+    /// whoever pushed it.
+    pub fn signed_by_authors(&self) -> bool {
+        self.format == BATCH_FORMAT_V1 || self.format == BATCH_FORMAT_V2
+    }
+
+    /// Check the batch signature against the signer's key.
+    pub fn verify_batch_signature(&self, key: &VerifyingKey) -> Result<(), BadBatch> {
         countersign_signing::verify(
             key,
             self.digest().as_str().as_bytes(),
-            &sig(self.signature.as_deref())?,
+            &signature_bytes(self.signature.as_deref())?,
         )
-        .map_err(|_| bad("the batch signature does not verify (forged or altered)"))?;
-        for e in &self.events {
-            countersign_signing::verify(
-                key,
-                e.hash.as_str().as_bytes(),
-                &sig(e.signature.as_deref())?,
-            )
-            .map_err(|_| {
-                bad(format!(
-                    "event #{} ({}): its signature does not verify (forged or altered)",
-                    e.replica_seq, e.kind
-                ))
-            })?;
+        .map_err(|_| bad("the batch signature does not verify (forged or altered)"))
+    }
+
+    /// Check the batch signature and every event's signature against one key (the signer's,
+    /// when every event is made by the signer).
+    pub fn verify_signature(&self, key: &VerifyingKey) -> Result<(), BadBatch> {
+        self.verify_batch_signature(key)?;
+        for e in self.events() {
+            verify_event_signature(key, &e)?;
         }
         Ok(())
     }
+}
+
+fn signature_bytes(s: Option<&str>) -> Result<Vec<u8>, BadBatch> {
+    hex::decode(s.unwrap_or_default()).map_err(|_| bad("a signature is not hex"))
+}
+
+/// Check an event's own signature (over its hash) against its maker's key.
+pub fn verify_event_signature(key: &VerifyingKey, e: &Event) -> Result<(), BadBatch> {
+    countersign_signing::verify(
+        key,
+        e.hash.as_str().as_bytes(),
+        &signature_bytes(e.signature.as_deref())?,
+    )
+    .map_err(|_| {
+        bad(format!(
+            "event #{} ({}): its signature does not verify with the key of {} (forged or altered)",
+            e.replica_seq,
+            e.kind,
+            e.actor.as_deref().unwrap_or("no one")
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -471,6 +507,42 @@ mod tests {
         parsed.verify_signature(&k.verifying_key()).unwrap();
         v1.seen = Some(BTreeMap::new());
         assert!(Batch::parse(&v1.to_bytes(), "ws", "r1", 1).is_err());
+    }
+
+    #[test]
+    fn a_pushed_batch_holds_several_makers_each_checked_by_its_own_key() {
+        let (alice, bob) = (key(1), key(2));
+        let mut evs = events(&alice, "alice", 2);
+        // Bob's event continues the chain.
+        let mut e = Draft {
+            actor: Some("bob".into()),
+            at: Timestamp::from_unix_millis(3),
+            kind: "comment.replied".into(),
+            payload: "{\"n\":3}".into(),
+        }
+        .seal("r1", 3, 3, Some(evs[1].hash.clone()));
+        e.signature = Some(hex::encode(countersign_signing::sign(
+            &bob,
+            e.hash.as_str().as_bytes(),
+        )));
+        evs.push(e);
+        let mut b = Batch::new("ws", "r1", 1, Some("alice"), &evs, vec![]);
+        b.sign(&alice);
+        let parsed = Batch::parse(&b.to_bytes(), "ws", "r1", 1).unwrap();
+        assert!(!parsed.signed_by_authors());
+        parsed
+            .verify_batch_signature(&alice.verifying_key())
+            .unwrap();
+        let got = parsed.events();
+        verify_event_signature(&alice.verifying_key(), &got[0]).unwrap();
+        verify_event_signature(&bob.verifying_key(), &got[2]).unwrap();
+        assert!(verify_event_signature(&alice.verifying_key(), &got[2]).is_err());
+        // The same events under an author-signed format are refused: Bob did not sign it.
+        let mut v2 = b.clone();
+        v2.format = BATCH_FORMAT_V2.to_owned();
+        v2.sign(&alice);
+        let err = Batch::parse(&v2.to_bytes(), "ws", "r1", 1).unwrap_err();
+        assert!(err.0.contains("signed by alice"), "{err}");
     }
 
     #[test]

@@ -59,8 +59,8 @@ class SyncState {
   }
 
   /**
-   * One pass with `target` (`label` says which, for the progress line). Asks for each locked key
-   * it needs. Afterwards sync's status, the packets and the runs are read again. Resolves with
+   * One pass with `target` (`label` says which, for the progress line). Asks for the locked key
+   * it needs (the pusher's: one, whoever made the changes). Afterwards sync's status, the packets and the runs are read again. Resolves with
    * the outcome; never throws.
    */
   async run(target: TargetInput, label: string): Promise<PassOutcome> {

@@ -8,9 +8,9 @@ use std::path::Path;
 use countersign_store::Store;
 use serde::Deserialize;
 
-use countersign_sync::batch::MAX_BATCH_EVENTS;
-
 use super::{Progress, SyncReport, TargetSpec};
+use countersign_core::model::Identity;
+
 use crate::{ApiError, IdentityView, PassphraseSource, Result, Workspace};
 
 /// A sync target as the app names it: a folder, an S3 bucket, or one synced with before (by the
@@ -120,29 +120,34 @@ impl Workspace {
     }
 
     /// The identities whose keys a pass with the target `input` names will sign with, and that
-    /// this session has not unlocked: whoever made this replica's operations not yet pushed
-    /// there (each batch is signed by the identity that made its operations), in the order of
-    /// their first such operation. Unlock these first and the pass runs in one go.
+    /// this session has not unlocked. Every operation already carries its maker's signature, so
+    /// a pass signs its batches with one key, the pusher's (the first identity made on this
+    /// replica whose key the session has unlocked, else the first made on this replica): this is
+    /// at most that one identity (another only when the pusher cannot sign some batch: its key
+    /// revoked, or made after the operations), and none when a key of this replica is unlocked
+    /// or nothing waits to be pushed. Unlock these first and the pass runs in one go.
     pub fn sync_keys_needed(&self, input: &TargetInput) -> Result<Vec<IdentityView>> {
         let name = self.sync_target_of(input)?.name();
         let read = self.store.read();
         let replica = read.replica_id()?;
         let mut after = read.sync_target(&name)?.map_or(0, |t| t.pushed_seq);
-        let mut needed: Vec<String> = Vec::new();
-        loop {
-            let events = read.replica_events_after(&replica, after, MAX_BATCH_EVENTS)?;
-            let Some(last) = events.last() else { break };
-            after = last.replica_seq;
-            for actor in events.iter().filter_map(|e| e.actor.as_ref()) {
-                if !self.unlocked.contains_key(actor) && !needed.contains(actor) {
-                    needed.push(actor.clone());
-                }
+        let pusher = super::plan::pusher(read, &replica, None, &self.unlocked)?;
+        let limit = super::plan::batch_limit();
+        let mut needed: Vec<Identity> = Vec::new();
+        while let Some(p) = super::plan::next_batch(read, &replica, after, pusher.as_ref(), limit)?
+        {
+            after = p.events.last().map_or(after, |e| e.replica_seq);
+            if let Some(s) = p.signer
+                && !self.unlocked.contains_key(&s.id)
+                && !needed.iter().any(|n| n.id == s.id)
+            {
+                needed.push(s);
+            }
+            if p.events.is_empty() {
+                break;
             }
         }
-        needed
-            .iter()
-            .map(|id| Ok(self.identity_view(read.identity(id)?)))
-            .collect()
+        Ok(needed.into_iter().map(|i| self.identity_view(i)).collect())
     }
 
     /// Prepare one sync pass with the target `input` names, on a handle of its own (see

@@ -1,17 +1,18 @@
 //! Sync: replicas of one workspace meet through a shared folder or an S3-compatible bucket.
 //!
-//! The operations are the audit events. A pass pushes this replica's events that the target
-//! lacks, as op batches signed by the identities that made them (with the objects they need and
-//! their causal context: what this replica had applied of the others when it made them), then
-//! pulls every other replica's new batches, checks them (format, hashes, links, clocks, the
-//! batch's and every event's signature by a registered key), waits until it holds everything a
-//! batch's causal context names, and applies their events in the order every replica applies
-//! them: Lamport clock, then replica id, then position. An event that does not verify or cannot
-//! apply is never applied: its batch is quarantined and reported, its replica's later events wait
-//! behind it, and everything else goes on.
+//! The operations are the audit events, each signed by the identity that made it. A pass pushes
+//! this replica's events that the target lacks, as op batches signed with one key, the pusher's
+//! (`plan`), with the objects they need and their causal context (what this replica had applied
+//! of the others when it made them); then pulls every other replica's new batches, checks them
+//! (format, hashes, links, clocks, the batch's signature by a registered key, every event's own
+//! signature by its maker's registered key), waits until it holds everything a batch's causal
+//! context names, and applies their events in the order every replica applies them: Lamport
+//! clock, then replica id, then position. An event that does not verify or cannot apply is never
+//! applied: its batch is quarantined and reported, its replica's later events wait behind it,
+//! and everything else goes on.
 //!
 //! An event signed with a revoked key is judged by its causal past, the same on every replica
-//! ([`causal`]): made after its replica had applied the revocation, it is refused (at its origin
+//! (`causal`): made after its replica had applied the revocation, it is refused (at its origin
 //! when made, quarantined everywhere else); made concurrently with it, it is applied everywhere
 //! and listed as a `revoked_concurrently` conflict for review.
 //!
@@ -21,6 +22,7 @@ mod app;
 mod apply;
 pub(crate) mod causal;
 mod digest;
+mod plan;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -34,7 +36,6 @@ use countersign_core::audit::Event;
 use countersign_store::{Store, SyncObjectRow};
 use countersign_sync::{
     Batch, CreateOnly, LogObject, ObjectProblem, ObjectRef, PutLog, Remote, Waiter, Wake,
-    batch::MAX_BATCH_EVENTS,
 };
 pub use countersign_sync::{Phase, Progress, S3Spec, TargetSpec, TransferOptions};
 use serde::Serialize;
@@ -276,13 +277,28 @@ impl Workspace {
     /// One pass with `target`: push this replica's new operations, then pull and apply every
     /// other replica's. Nothing that fails to verify is applied or makes the pass fail; it is
     /// reported. A target that cannot be reached fails the pass and keeps the operations queued.
+    /// The batches pushed are signed by the default pusher (see [`Workspace::sync_once_as`]).
     pub fn sync_once(
         &mut self,
         target: &TargetSpec,
         progress: &(dyn Fn(&Progress) + Sync),
     ) -> Result<SyncReport> {
+        self.sync_once_as(target, None, progress)
+    }
+
+    /// [`Workspace::sync_once`], the batches pushed signed by `as_` (an identity made on this
+    /// replica, not revoked), or when `None` by the default pusher: the first identity made on
+    /// this replica whose key this session has unlocked, else the first made on this replica
+    /// (identities revoked here passed over). Every operation inside carries its own maker's
+    /// signature, so a pass unlocks this one key.
+    pub fn sync_once_as(
+        &mut self,
+        target: &TargetSpec,
+        as_: Option<&str>,
+        progress: &(dyn Fn(&Progress) + Sync),
+    ) -> Result<SyncReport> {
         let name = target.name();
-        let result = self.pass(target, &name, progress);
+        let result = self.pass(target, &name, as_, progress);
         let at = self.clock.now();
         let summary = match &result {
             Ok(r) => PassSummary {
@@ -315,6 +331,7 @@ impl Workspace {
         &mut self,
         target: &TargetSpec,
         name: &str,
+        as_: Option<&str>,
         progress: &(dyn Fn(&Progress) + Sync),
     ) -> Result<SyncReport> {
         let legacy = self.store.read().legacy_event_count()?;
@@ -372,7 +389,15 @@ impl Workspace {
             conflicts: Vec::new(),
             state_digest: String::new(),
         };
-        self.push(&remote, name, &workspace, &replica, &mut report, progress)?;
+        self.push(
+            &remote,
+            name,
+            &workspace,
+            &replica,
+            as_,
+            &mut report,
+            progress,
+        )?;
         self.pull(&remote, name, &workspace, &replica, &mut report, progress)?;
         let read = self.store.read();
         for o in read.sync_objects(name)? {
@@ -410,12 +435,14 @@ impl Workspace {
         Ok(head.saturating_sub(pushed))
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,
         remote: &Remote,
         name: &str,
         workspace: &str,
         replica: &str,
+        as_: Option<&str>,
         report: &mut SyncReport,
         progress: &(dyn Fn(&Progress) + Sync),
     ) -> Result<()> {
@@ -451,48 +478,22 @@ impl Workspace {
             }
             remote.put_objects(repairs, progress)?;
         }
+        // One key signs the pass's batches: the pusher's (see `plan`); every event inside
+        // carries its own maker's signature.
+        let named = as_.map(|a| self.identity(a)).transpose()?;
+        let pusher = plan::pusher(self.store.read(), replica, named.as_ref(), &self.unlocked)?;
+        let limit = plan::batch_limit();
         loop {
-            let events =
-                self.store
-                    .read()
-                    .replica_events_after(replica, pushed, MAX_BATCH_EVENTS)?;
-            let Some(first) = events.first() else {
+            let Some(planned) =
+                plan::next_batch(self.store.read(), replica, pushed, pusher.as_ref(), limit)?
+            else {
                 break;
             };
-            // One batch: the next run of events by one identity, made with the same causal
-            // context — what this replica had applied of the others when it made them (none
-            // known for those made before it was kept) — so a batch ends where a pull
-            // applied something in between. The genesis travels alone.
-            let signer = first.actor.clone();
-            let (causal_from, seen, until) = {
-                let read = self.store.read();
-                let from = read.causal_from()?;
-                if first.replica_seq <= from {
-                    (from, BTreeMap::new(), None)
-                } else {
-                    (
-                        from,
-                        read.seen_before(replica, first.seq)?,
-                        read.next_foreign_after(replica, first.seq)?,
-                    )
-                }
-            };
-            let legacy = first.replica_seq <= causal_from;
-            let same_context = |e: &Event| {
-                if legacy {
-                    e.replica_seq <= causal_from
-                } else {
-                    until.is_none_or(|u| e.seq < u)
-                }
-            };
-            let run: Vec<Event> = match &signer {
-                None => vec![first.clone()],
-                Some(s) => events
-                    .iter()
-                    .take_while(|e| e.actor.as_deref() == Some(s.as_str()) && same_context(e))
-                    .cloned()
-                    .collect(),
-            };
+            let plan::Planned {
+                events: run,
+                seen,
+                signer,
+            } = planned;
             let mut refs = Vec::new();
             let mut uploads: Vec<(Digest, Bytes, bool)> = Vec::new();
             {
@@ -530,10 +531,7 @@ impl Workspace {
             remote.put_objects(uploads, progress)?;
             existing.extend(uploaded);
             let key = match &signer {
-                Some(s) => {
-                    let who = self.store.read().identity(s)?;
-                    Some(self.unlock(&who)?)
-                }
+                Some(who) => Some(self.unlock(who)?),
                 None => None,
             };
             let last = run.last().map_or(pushed, |e| e.replica_seq);
@@ -543,7 +541,7 @@ impl Workspace {
                     workspace,
                     replica,
                     next,
-                    signer.as_deref(),
+                    signer.as_ref().map(|i| i.id.as_str()),
                     &run,
                     refs.clone(),
                 );
@@ -851,6 +849,10 @@ impl Workspace {
                         }
                     }
                 }
+                if let Err(why) = verify_event(tx.reader(), &e) {
+                    stop!(BatchState::Quarantined(why.clone()), behind(&why));
+                    continue;
+                }
                 let past = causal::Past::new(&e.replica, e.replica_seq, seen);
                 if let Some(why) = revoked(tx.reader(), &past, &e)? {
                     stop!(BatchState::Quarantined(why.clone()), behind(&why));
@@ -939,10 +941,12 @@ impl Workspace {
     /// Continuous sync until `stop` is set: a pass now, then one whenever files arrive in a
     /// folder target (debounced), this workspace changes, or `interval` passes. A target that
     /// cannot be reached is retried with a growing delay (up to five minutes); operations made
-    /// meanwhile stay queued. `on_pass` sees every pass's outcome.
+    /// meanwhile stay queued. `on_pass` sees every pass's outcome. Pushes are signed as in
+    /// [`Workspace::sync_once_as`].
     pub fn sync_watch(
         &mut self,
         target: &TargetSpec,
+        as_: Option<&str>,
         interval: Duration,
         stop: Arc<AtomicBool>,
         on_pass: &mut dyn FnMut(&Result<SyncReport>),
@@ -961,7 +965,7 @@ impl Workspace {
                     waiter = Waiter::new(dir, Duration::from_millis(500), stop.clone()).ok();
                 }
             }
-            let result = self.sync_once(target, progress);
+            let result = self.sync_once_as(target, as_, progress);
             let failed = result.is_err();
             on_pass(&result);
             if stop.load(Ordering::SeqCst) {
@@ -1178,8 +1182,42 @@ impl Workspace {
     }
 }
 
-/// Check a batch's signatures when its first new event is about to apply: the signer must be a
-/// registered identity (or be registered by this very event, which it signs itself).
+/// The public key an event names for `who`: the registered identity's, or — for an identity's
+/// own `identity.created`, which introduces it — the one it carries.
+fn key_of(
+    read: countersign_store::Reader<'_>,
+    who: &str,
+    introducing: &[Event],
+) -> std::result::Result<countersign_signing::VerifyingKey, String> {
+    let key_hex = match read.identity(who) {
+        Ok(i) => i.public_key,
+        Err(_) => introducing
+            .iter()
+            .filter(|e| e.kind == "identity.created" && e.actor.as_deref() == Some(who))
+            .filter_map(|e| serde_json::from_str::<serde_json::Value>(&e.payload).ok())
+            .filter(|v| v.get("id").and_then(|x| x.as_str()) == Some(who))
+            .find_map(|v| {
+                v.get("public_key")
+                    .and_then(|k| k.as_str())
+                    .map(str::to_owned)
+            })
+            .ok_or_else(|| {
+                format!(
+                    "signed by an unknown key: {who} is not an identity registered in this workspace"
+                )
+            })?,
+    };
+    let key = countersign_signing::public_key_from_hex(&key_hex)
+        .map_err(|e| format!("the key of {who}: {e}"))?;
+    if countersign_signing::fingerprint(&key) != who {
+        return Err(format!("{who} is not the fingerprint of its key"));
+    }
+    Ok(key)
+}
+
+/// Check a batch's signature when its first new event is about to apply: the signer (whoever
+/// pushed it) must be a registered identity, or one the batch's own `identity.created`
+/// introduces, and its key must not be revoked in the causal past of the batch's first event.
 fn verify_batch(
     read: countersign_store::Reader<'_>,
     batch: &Batch,
@@ -1188,36 +1226,31 @@ fn verify_batch(
     let Some(signer) = &batch.signer else {
         return clocks_follow_seen(read, batch, first);
     };
-    let key_hex = match read.identity(signer) {
-        Ok(i) => i.public_key,
-        Err(_) => {
-            // Self-registration: the identity's own first event introduces its key.
-            let introduced = (first.kind == "identity.created")
-                .then(|| serde_json::from_str::<serde_json::Value>(&first.payload).ok())
-                .flatten()
-                .filter(|v| v.get("id").and_then(|x| x.as_str()) == Some(signer.as_str()))
-                .and_then(|v| {
-                    v.get("public_key")
-                        .and_then(|k| k.as_str())
-                        .map(str::to_owned)
-                });
-            match introduced {
-                Some(k) => k,
-                None => {
-                    return Err(format!(
-                        "signed by an unknown key: {signer} is not an identity registered in this workspace"
-                    ));
-                }
-            }
-        }
-    };
-    let key = countersign_signing::public_key_from_hex(&key_hex)
-        .map_err(|e| format!("the signer's key: {e}"))?;
-    if countersign_signing::fingerprint(&key) != *signer {
-        return Err(format!("signer {signer} is not the fingerprint of its key"));
+    let key = key_of(read, signer, &batch.events())?;
+    batch.verify_batch_signature(&key).map_err(|e| e.0)?;
+    let start = batch.events.first().map_or(1, |e| e.replica_seq);
+    let past = causal::Past::new(&batch.replica, start, batch.seen_counts());
+    let bound = causal::binding_revocation(read, &past, signer).map_err(|e| e.to_string())?;
+    if let Some(r) = bound {
+        return Err(format!(
+            "the batch is signed by a revoked key: {signer} was revoked by policy version {} (operation #{} of replica {}), which its replica had applied when it wrote the batch",
+            policy_version(&r.event),
+            r.event.replica_seq,
+            r.event.replica
+        ));
     }
-    batch.verify_signature(&key).map_err(|e| e.0)?;
     clocks_follow_seen(read, batch, first)
+}
+
+/// Check an event's own signature by its maker's key as registered at this point of the merged
+/// log (or introduced by the event itself: an identity's `identity.created`).
+fn verify_event(read: countersign_store::Reader<'_>, e: &Event) -> std::result::Result<(), String> {
+    let Some(actor) = &e.actor else {
+        return Ok(());
+    };
+    let key = key_of(read, actor, std::slice::from_ref(e))
+        .map_err(|why| format!("event #{} ({}) is {why}", e.replica_seq, e.kind))?;
+    countersign_sync::batch::verify_event_signature(&key, e).map_err(|b| b.0)
 }
 
 /// A batch's clocks must be past every operation it says its replica had applied (all held
@@ -1246,7 +1279,7 @@ fn clocks_follow_seen(
 /// Whether the event's actor's key was revoked in its causal past (`past`): its replica had
 /// applied a policy version revoking it when it made the event. Such an operation is refused
 /// everywhere (its origin refuses to make it). One made concurrently with a revocation applies,
-/// and is listed as a `revoked_concurrently` conflict (see [`causal`]).
+/// and is listed as a `revoked_concurrently` conflict (see `causal`).
 fn revoked(
     read: countersign_store::Reader<'_>,
     past: &causal::Past,
