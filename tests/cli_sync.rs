@@ -151,6 +151,24 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
 }
 
 #[test]
+fn a_file_named_as_the_folder_target_is_refused_as_not_a_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("packets.zip");
+    std::fs::write(&file, b"not a folder").unwrap();
+    let a = Ws::init();
+    let owner = a.identity("Priya Raman", &["author"]);
+    a.packet("Outage disclosure", &owner);
+    let f = file.display().to_string();
+    let err = a.fails(2, ["sync", "--folder", &f]);
+    assert!(err.contains("is a file, not a folder"), "{err}");
+    assert_eq!(a.fails_code(2, ["sync", "--folder", &f]), "target_offline");
+    // Nothing was written into or over the file, and the operations stay queued.
+    assert_eq!(std::fs::read(&file).unwrap(), b"not a folder");
+    let st = a.json(["sync", "status"]);
+    assert_eq!(st["targets"][0]["pending_ops"], 3, "{st}");
+}
+
+#[test]
 fn an_offline_folder_queues_pushes_until_it_is_back() {
     let tmp = tempfile::tempdir().unwrap();
     let gone = tmp.path().join("share-not-mounted");

@@ -187,6 +187,12 @@ impl Remote {
         let name = spec.name();
         let (store, root, folder): (Arc<dyn ObjectStore>, Path, bool) = match spec {
             TargetSpec::Folder { path } => {
+                if path.exists() && !path.is_dir() {
+                    return Err(SyncError::Offline(format!(
+                        "{} is a file, not a folder: name the shared folder itself",
+                        path.display()
+                    )));
+                }
                 if !path.is_dir() {
                     return Err(SyncError::Offline(format!(
                         "the folder {} is not there (not created, not mounted or offline)",
