@@ -96,6 +96,8 @@ describe('sync: a folder target, a divergence merged by its owner, a failing tar
     assert.match(await (await app.el('sync-empty')).getText(), /Sync is not set up/);
     await app.el('sync-replica');
     await app.el('sync-folder-path');
+    // The native folder picker is offered beside the path (a GTK dialog: not driven from here).
+    assert.equal(await (await app.el('sync-choose-folder')).isEnabled(), true);
     assert.equal((await app.driver.findElements(sel('sync-target'))).length, 0);
     await app.shot('sync-empty');
   });

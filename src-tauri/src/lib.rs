@@ -184,6 +184,7 @@ pub fn open_workspace(dir: &Path, build_demo: bool) -> countersign_api::Result<W
 pub fn run(workspace: Workspace) -> tauri::Result<()> {
     let specta = specta_builder::<tauri::Wry>();
     tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(specta.invoke_handler())
         .manage::<commands::Shared>(Mutex::new(workspace))
         .manage(commands::SyncGate::default())
