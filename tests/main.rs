@@ -23,6 +23,7 @@ mod cli_release_refusals;
 mod cli_render;
 mod cli_runs;
 mod cli_sync;
+mod cli_sync_authority;
 mod cli_sync_runs;
 mod cli_sync_s3;
 mod cli_workspace;

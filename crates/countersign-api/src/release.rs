@@ -253,6 +253,54 @@ fn evidence_refs(read: Reader<'_>, packet: &str) -> Result<Vec<EvidenceRef>> {
         .collect())
 }
 
+/// The role in which `who` may sign a decision (approve, reject, reviewed) on a manifest whose
+/// lane requires `required_roles` and is owned by `owner`: a human holding one of those roles
+/// (`roles`, as the policy lists them), or the lane's owner. The rule every path applies: the
+/// local `manifest approve`, the tally, and a synced approval.
+pub(crate) fn decision_role(
+    who: &countersign_core::model::Identity,
+    roles: &[Role],
+    lane: &str,
+    required_roles: &[Role],
+    owner: &str,
+) -> Result<Role> {
+    require_human(who.kind, HumanAct::Approve)?;
+    required_roles
+        .iter()
+        .find(|r| roles.contains(r))
+        .copied()
+        .or_else(|| (owner == who.id).then_some(Role::ReleaseOwner))
+        .ok_or_else(|| {
+            let required: Vec<_> = required_roles.iter().map(|r| r.as_str()).collect();
+            ApiError::NotPermitted(format!(
+                "{} holds none of the roles lane `{lane}` requires ({}) and does not own it",
+                who.name,
+                required.join(", ")
+            ))
+        })
+}
+
+/// Whether `who` may issue the policy version following `previous`: a human, holding the admin
+/// role for the first version, the admin of the version it supersedes for any later one. The
+/// rule every path applies: the local policy commands and a synced `policy.issued`.
+pub(crate) fn may_issue_policy(
+    who: &countersign_core::model::Identity,
+    previous: Option<&Policy>,
+) -> Result<()> {
+    require_human(who.kind, HumanAct::Administer)?;
+    match previous {
+        None if !who.has_role(Role::Admin) => Err(ApiError::NotPermitted(format!(
+            "{} does not hold the admin role",
+            who.name
+        ))),
+        Some(p) if p.admin != who.id => Err(ApiError::NotPermitted(format!(
+            "only the policy's admin may issue its next version; {} is not",
+            who.name
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Approvals that count: distinct humans approving in an allowed role; plus whether the owner has.
 struct Tally {
     approvers: Vec<String>,
@@ -260,13 +308,15 @@ struct Tally {
     rejected_by: Vec<String>,
 }
 
-fn tally(approvals: &[Approval], lane: &Lane) -> Tally {
+/// `may_sign` says whether an approval's signer passes the approval rules ([`decision_role`]);
+/// one that does not counts for nothing, however it got here.
+fn tally(approvals: &[Approval], lane: &Lane, may_sign: impl Fn(&Approval) -> bool) -> Tally {
     let mut t = Tally {
         approvers: Vec::new(),
         owner_approved: false,
         rejected_by: Vec::new(),
     };
-    for a in approvals {
+    for a in approvals.iter().filter(|a| may_sign(a)) {
         match a.meaning {
             Meaning::Approve => {
                 if !t.approvers.contains(&a.signer) {
@@ -449,13 +499,7 @@ impl Workspace {
             return Err(ApiError::ManifestState("a trust policy already exists; change it with `policy lane add` or `policy revoke`".into()));
         }
         let admin = self.identity(admin)?;
-        require_human(admin.kind, HumanAct::Administer)?;
-        if !admin.has_role(Role::Admin) {
-            return Err(ApiError::NotPermitted(format!(
-                "{} does not hold the admin role",
-                admin.name
-            )));
-        }
+        may_issue_policy(&admin, None)?;
         self.issue_policy(&admin.id, "initialized", |_| Ok(()))
     }
 
@@ -565,11 +609,11 @@ impl Workspace {
         change: impl FnOnce(&mut Policy) -> Result<()>,
     ) -> Result<PolicyView> {
         let admin = self.identity(admin)?;
-        require_human(admin.kind, HumanAct::Administer)?;
+        let previous = current_policy(self.store.read())?.map(|(p, _, _)| p);
+        may_issue_policy(&admin, previous.as_ref())?;
         let key = self.unlock(&admin)?;
         let now = self.clock.now();
         let read = self.store.read();
-        let previous = current_policy(read)?.map(|(p, _, _)| p);
         // A key revoked by any policy version held here stays revoked, even one that lost to a
         // concurrent version of the same number.
         let recorded = crate::sync::causal::revoked_keys(read)?;
@@ -901,21 +945,7 @@ impl Workspace {
                 who.name
             )));
         }
-        let role = lane
-            .required_roles
-            .iter()
-            .find(|r| pi.roles.contains(r))
-            .copied()
-            .or_else(|| (lane.owner == who.id).then_some(Role::ReleaseOwner))
-            .ok_or_else(|| {
-                let roles: Vec<_> = lane.required_roles.iter().map(|r| r.as_str()).collect();
-                ApiError::NotPermitted(format!(
-                    "{} holds none of the roles lane `{}` requires ({}) and does not own it",
-                    who.name,
-                    lane.id,
-                    roles.join(", ")
-                ))
-            })?;
+        let role = decision_role(&who, &pi.roles, &lane.id, &lane.required_roles, &lane.owner)?;
         if self
             .store
             .read()
@@ -1050,7 +1080,18 @@ impl Workspace {
             .filter(|a| !revoked.contains_key(&a.signer))
             .cloned()
             .collect();
-        let t = policy_lane.as_ref().map(|(_, l)| tally(&counted, l));
+        // Only a signer the approval rules admit counts (whatever path the approval came by).
+        let t = policy_lane.as_ref().map(|(p, l)| {
+            tally(&counted, l, |a| {
+                let Ok(who) = read.identity(&a.signer) else {
+                    return false;
+                };
+                let Some(pi) = p.identity(&a.signer) else {
+                    return false;
+                };
+                decision_role(&who, &pi.roles, &l.id, &l.required_roles, &l.owner).is_ok()
+            })
+        });
         let missing = policy_lane
             .as_ref()
             .zip(t.as_ref())

@@ -14,6 +14,7 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 use countersign_core::audit::Event;
+use countersign_core::authority::{HumanAct, require_human};
 use countersign_core::ledger::{self, Actor, LedgerAction, ObjectionFacts, ObjectionStatus};
 use countersign_core::model::{
     CommentThread, Identity, LedgerEntry, Message, Objection, Packet, Revision, revision_id,
@@ -21,7 +22,8 @@ use countersign_core::model::{
 use countersign_core::{Digest, Timestamp, text};
 use countersign_release::stale::HoldCause;
 use countersign_release::types::{APPROVAL_TYPE, MANIFEST_TYPE, POLICY_TYPE};
-use countersign_release::{Approval, Manifest, Policy};
+use countersign_release::verify::{VerifyInput, verify_bundle};
+use countersign_release::{Approval, Bundle, Manifest, Policy};
 use countersign_signing::dsse;
 use countersign_store::{
     ApprovalRow, ConflictRow, EvidenceVersion, HoldRow, ManifestRow, Reader, ReleaseRow, Tx,
@@ -698,10 +700,32 @@ fn policy(tx: &Tx<'_>, e: &Event, objects: &HashMap<Digest, Bytes>) -> Applied<O
     if policy.version != p.version || policy.admin != admin {
         return refuse("the signed policy's version or admin does not match the event");
     }
-    // Its revocations bind what follows them, whether this version stands here or is kept as a
-    // conflict.
-    super::causal::record_revocations(tx, &e.hash, &policy)?;
     let read = tx.reader();
+    // The rule the local policy commands apply: a human; for v1, one holding the admin role; for
+    // a later version, the admin of the version it supersedes (held here: it precedes this one).
+    let previous = match policy.version {
+        0 => return refuse("its policy version is 0; versions start at 1"),
+        1 => None,
+        v => match read.policy_version(v - 1)? {
+            Some((_, env)) => Some(crate::release::payload_of::<Policy>(&env)?),
+            None => {
+                return refuse(format!(
+                    "it supersedes policy v{}, which is not held",
+                    v - 1
+                ));
+            }
+        },
+    };
+    let who = read.identity(&admin)?;
+    if let Err(err) = crate::release::may_issue_policy(&who, previous.as_ref()) {
+        return refuse(format!(
+            "its issuer may not issue policy v{}: {err}",
+            policy.version
+        ));
+    }
+    // Its revocations bind what follows them, whether this version stands here or is kept as a
+    // conflict (it passed the authority check above: a refused version revokes nothing).
+    super::causal::record_revocations(tx, &e.hash, &policy)?;
     if let Some((existing, _)) = read.policy_version(p.version)? {
         let version = p.version;
         if existing == p.digest {
@@ -814,6 +838,10 @@ fn approval(tx: &Tx<'_>, e: &Event, objects: &HashMap<Digest, Bytes>) -> Applied
         return refuse("the signed approval does not match the event");
     }
     let read = tx.reader();
+    let who = read.identity(&p.signer)?;
+    if let Err(err) = require_human(who.kind, HumanAct::Approve) {
+        return refuse(format!("its signer may not sign it: {err}"));
+    }
     if !read.exists_in("manifests", "digest", p.manifest.as_str())? {
         if is_conflicted_manifest(read, &p.manifest)? {
             return conflict(
@@ -831,6 +859,19 @@ fn approval(tx: &Tx<'_>, e: &Event, objects: &HashMap<Digest, Bytes>) -> Applied
             "it signs manifest {}, which is not held",
             p.manifest
         ));
+    }
+    // The rule the local `manifest approve` applies, judged against the lane as the manifest
+    // binds it (the same on every replica): a human holding a role it requires, or its owner.
+    let row = read.manifest(p.manifest.as_str())?;
+    let m: Manifest = crate::release::payload_of(&row.envelope)?;
+    if let Err(err) = crate::release::decision_role(
+        &who,
+        &who.roles,
+        &m.lane.id,
+        &m.required_signers.roles,
+        &m.required_signers.owner,
+    ) {
+        return refuse(format!("its signer may not sign it: {err}"));
     }
     if read
         .approvals(&p.manifest)?
@@ -900,6 +941,10 @@ fn released(tx: &Tx<'_>, e: &Event, objects: &HashMap<Digest, Bytes>) -> Applied
         .or_else(|_| refuse("its bundle is not UTF-8"))?
         .to_owned();
     let read = tx.reader();
+    let releaser = read.identity(&who)?;
+    if let Err(err) = require_human(releaser.kind, HumanAct::Release) {
+        return refuse(format!("its releaser may not release: {err}"));
+    }
     if !read.exists_in("manifests", "digest", p.manifest.as_str())? {
         if is_conflicted_manifest(read, &p.manifest)? {
             return conflict(
@@ -915,6 +960,7 @@ fn released(tx: &Tx<'_>, e: &Event, objects: &HashMap<Digest, Bytes>) -> Applied
             p.manifest
         ));
     }
+    verify_released(read, e, &p.manifest, bytes)?;
     if let Some(existing) = read.release(&p.manifest)? {
         if Digest::of(existing.bundle.as_bytes()) == p.bundle_digest {
             return Ok(Outcome::Applied);
@@ -938,4 +984,38 @@ fn released(tx: &Tx<'_>, e: &Event, objects: &HashMap<Digest, Bytes>) -> Applied
         at: e.at,
     })?;
     Ok(Outcome::Applied)
+}
+
+/// A released bundle must verify as the local `release` verified it before writing it: against
+/// the policy it carries, which must be a version issued in this workspace (a `policy.issued`
+/// in the log, the same on every replica), for the manifest's lane, at the time of the release.
+fn verify_released(read: Reader<'_>, e: &Event, manifest: &Digest, bundle: &[u8]) -> Applied {
+    let b: Bundle = serde_json::from_slice(bundle)
+        .or_else(|err| refuse(format!("its bundle is not a bundle: {err}")))?;
+    let policy_digest = dsse::payload_bytes(&b.policy)
+        .map(|p| Digest::of(&p))
+        .or_else(|err| refuse(format!("its bundle's policy: {err}")))?;
+    if read
+        .events_about(&["policy.issued"], "$.digest", policy_digest.as_str())?
+        .is_empty()
+    {
+        return refuse(format!(
+            "its bundle carries policy {policy_digest}, which was not issued in this workspace"
+        ));
+    }
+    let row = read.manifest(manifest.as_str())?;
+    let policy = serde_json::to_vec(&b.policy).unwrap_or_default();
+    let verified = verify_bundle(&VerifyInput {
+        bundle,
+        lane: &row.lane,
+        policy: &policy,
+        content: None,
+        state: None,
+        now: e.at,
+    })
+    .or_else(|err| refuse(format!("its bundle does not verify: {err}")))?;
+    if verified.manifest_digest != *manifest {
+        return refuse("its bundle releases another manifest than the event names");
+    }
+    Ok(())
 }

@@ -1,0 +1,344 @@
+//! Sync applies the same authority rules as the local paths: an agent's `policy.issued`, an
+//! agent's approval and an agent's (or a human's unverifiable) release arriving from another
+//! replica are quarantined on every replica, change nothing, and revoke nothing; the legitimate
+//! admin and signers carry on, and replicas holding the same accepted events agree.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use countersign_core::audit::Draft;
+use countersign_core::{Digest, Timestamp};
+use countersign_signing::{SigningKey, dsse, jcs};
+use countersign_sync::{Batch, ObjectRef};
+use serde_json::{Value, json};
+
+use crate::common::*;
+use crate::sync_support::*;
+
+const POLICY_TYPE: &str = "application/vnd.countersign.policy+json; version=1";
+const APPROVAL_TYPE: &str = "application/vnd.countersign.approval+json; version=1";
+const AT: &str = "2026-11-21T10:00:00.000Z";
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Batch #1 of a new replica `replica`, pushed by `signer`: `events` (kind, payload, lamport)
+/// made by `signer`, with `objects` uploaded beside it. Returns the batch's path.
+fn forge(
+    place: &Place,
+    workspace: &str,
+    replica: &str,
+    signer: &str,
+    key: &SigningKey,
+    events: Vec<(&str, String, u64)>,
+    objects: Vec<Vec<u8>>,
+) -> String {
+    let mut prev = None;
+    let mut sealed = Vec::new();
+    for (i, (kind, payload, lamport)) in events.into_iter().enumerate() {
+        let mut e = Draft {
+            actor: Some(signer.to_owned()),
+            at: Timestamp::parse(AT).unwrap(),
+            kind: kind.to_owned(),
+            payload,
+        }
+        .seal(replica, i as u64 + 1, lamport, prev.clone());
+        e.signature = Some(hex(&countersign_signing::sign(
+            key,
+            e.hash.as_str().as_bytes(),
+        )));
+        prev = Some(e.hash.clone());
+        sealed.push(e);
+    }
+    let remote = place.remote();
+    let mut refs = Vec::new();
+    for o in objects {
+        let d = Digest::of(&o);
+        refs.push(ObjectRef {
+            digest: d.clone(),
+            size: o.len() as u64,
+        });
+        remote
+            .put_raw(&format!("objects/{}", d.hex()), Bytes::from(o))
+            .unwrap();
+    }
+    let mut b = Batch::new(workspace, replica, 1, Some(signer), &sealed, refs);
+    b.seen = Some(BTreeMap::new());
+    b.sign(key);
+    let path = format!("logs/{replica}/000000000001");
+    remote.put_raw(&path, Bytes::from(b.to_bytes())).unwrap();
+    path
+}
+
+/// A DSSE envelope of `payload` (canonical JSON) and the digest of its payload.
+fn signed(payload_type: &str, payload: &Value, key: &SigningKey) -> (Vec<u8>, Digest) {
+    let bytes = jcs::to_vec(payload).unwrap();
+    let env = dsse::sign(payload_type, &bytes, key);
+    (
+        serde_json::to_string(&env).unwrap().into_bytes(),
+        Digest::of(&bytes),
+    )
+}
+
+/// What `sync` quarantined: (object, reason).
+fn quarantined(report: &Value) -> Vec<(String, String)> {
+    report["quarantined"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| (s(&q["object"]).to_owned(), s(&q["reason"]).to_owned()))
+        .collect()
+}
+
+/// Sync `ws` and assert exactly `expect` (batch path, words of the reason) are quarantined.
+fn assert_quarantined(ws: &Ws, place: &Place, expect: &[(&str, &str)]) {
+    let r = sync(ws, place);
+    let q = quarantined(&r);
+    assert_eq!(q.len(), expect.len(), "{r}");
+    for (path, why) in expect {
+        assert!(
+            q.iter().any(|(o, r)| o == path && r.contains(why)),
+            "{path} not quarantined for `{why}`: {q:?}"
+        );
+    }
+}
+
+fn workspace_of(ws: &Ws) -> String {
+    s(&ws.json(["sync", "status"])["workspace"]).to_owned()
+}
+
+/// An approval of manifest `m` signed by `signer`: (event payload, envelope bytes).
+fn approval(m: &str, signer: &str, name: &str, role: &str, key: &SigningKey) -> (String, Vec<u8>) {
+    let (env, digest) = signed(
+        APPROVAL_TYPE,
+        &json!({
+            "manifest": m, "lane": LANE, "signer": signer, "name": name, "role": role,
+            "meaning": "approve", "reason": null, "signed_at": AT,
+        }),
+        key,
+    );
+    let payload = json!({
+        "manifest": m, "signer": signer, "meaning": "approve",
+        "envelope_digest": digest, "envelope_object": Digest::of(&env),
+    })
+    .to_string();
+    (payload, env)
+}
+
+/// A `release.released` of manifest `m` with `bundle` as its bundle.
+fn release_of(c: &Crew, m: &str, bundle: &[u8]) -> String {
+    json!({
+        "manifest": m, "packet": c.packet, "lane": LANE, "path": "/nowhere",
+        "bundle_digest": Digest::of(bundle),
+    })
+    .to_string()
+}
+
+/// An agent's policy version naming itself admin and revoking the admin and the director is
+/// refused everywhere: the admin stays, nobody is revoked, the admin still administers.
+#[test]
+fn agent_policy_takeover_is_refused() {
+    let place = Place::folder();
+    let c = Crew::with_lane(false);
+    let a = &c.ws;
+    sync(a, &place);
+    let b = join(&place);
+    let before = b.json(["policy", "show"]);
+    let mut policy = before["policy"].clone();
+    let version = policy["version"].as_u64().unwrap() + 1;
+    policy["version"] = json!(version);
+    policy["admin"] = json!(c.agent);
+    for i in policy["identities"].as_array_mut().unwrap() {
+        if s(&i["id"]) == c.admin || s(&i["id"]) == c.director {
+            for k in i["keys"].as_array_mut().unwrap() {
+                k["revoked_at"] = json!(AT);
+            }
+        }
+    }
+    let bot = sealed_key_of(a, &c.agent);
+    let (env, digest) = signed(POLICY_TYPE, &policy, &bot);
+    let payload = json!({
+        "version": version, "digest": digest, "change": "took over",
+        "envelope_object": Digest::of(&env),
+    })
+    .to_string();
+    let path = forge(
+        &place,
+        &workspace_of(a),
+        &"c".repeat(32),
+        &c.agent,
+        &bot,
+        vec![("policy.issued", payload, 1000)],
+        vec![env],
+    );
+    for ws in [a, &b] {
+        assert_quarantined(
+            ws,
+            &place,
+            &[(
+                &path,
+                "an agent identity may not administer the trust policy",
+            )],
+        );
+        let shown = ws.json(["policy", "show"]);
+        assert_eq!(s(&shown["policy"]["admin"]), c.admin);
+        assert_eq!(shown["policy"]["version"], before["policy"]["version"]);
+    }
+    // Nothing was revoked: the director still signs, the admin still administers.
+    let m = a.draft(&c.packet, LANE);
+    a.approve(&m, &c.director);
+    a.ok(["policy", "revoke", &c.agent, "--by", &c.admin]);
+    let shown = a.json(["policy", "show"]);
+    assert_eq!(s(&shown["policy"]["admin"]), c.admin);
+    sync_all(&[a, &b], &place, 2);
+    assert_eq!(s(&b.json(["policy", "show"])["policy"]["admin"]), c.admin);
+    assert_agree(&[a, &b]);
+}
+
+/// A human without the admin role cannot issue policy v1 either, nor a human who is not the
+/// admin of the version it supersedes a later one: the rules of `policy init` and the policy
+/// commands, on the sync path.
+#[test]
+fn policy_by_a_non_admin_human_is_refused() {
+    let place = Place::folder();
+    let c = Crew::with_lane(false);
+    let a = &c.ws;
+    sync(a, &place);
+    let mut policy = a.json(["policy", "show"])["policy"].clone();
+    let version = policy["version"].as_u64().unwrap() + 1;
+    policy["version"] = json!(version);
+    policy["admin"] = json!(c.director);
+    let dk = sealed_key_of(a, &c.director);
+    let (env, digest) = signed(POLICY_TYPE, &policy, &dk);
+    let payload = json!({
+        "version": version, "digest": digest, "change": "mine now",
+        "envelope_object": Digest::of(&env),
+    })
+    .to_string();
+    let path = forge(
+        &place,
+        &workspace_of(a),
+        &"c".repeat(32),
+        &c.director,
+        &dk,
+        vec![("policy.issued", payload, 1000)],
+        vec![env],
+    );
+    assert_quarantined(a, &place, &[(&path, "only the policy's admin")]);
+    assert_eq!(s(&a.json(["policy", "show"])["policy"]["admin"]), c.admin);
+}
+
+/// An agent's approval arriving by sync is refused and never counts toward `approved`.
+#[test]
+fn agent_approval_is_refused_and_not_counted() {
+    let place = Place::folder();
+    let c = Crew::with_lane(false);
+    let a = &c.ws;
+    let m = a.draft(&c.packet, LANE);
+    a.approve(&m, &c.director);
+    sync(a, &place);
+    let b = join(&place);
+    let bot = sealed_key_of(a, &c.agent);
+    let (payload, env) = approval(&m, &c.agent, "Drafting Bot", "approver", &bot);
+    let path = forge(
+        &place,
+        &workspace_of(a),
+        &"d".repeat(32),
+        &c.agent,
+        &bot,
+        vec![("manifest.approve", payload, 1000)],
+        vec![env],
+    );
+    for ws in [a, &b] {
+        assert_quarantined(
+            ws,
+            &place,
+            &[(
+                &path,
+                "an agent identity may not approve or reject a release",
+            )],
+        );
+        let st = ws.status(&c.packet, LANE);
+        assert_ne!(st["state"], "approved", "{st}");
+        assert!(!st["approvals"].to_string().contains(&c.agent), "{st}");
+    }
+    // The real second approval makes it approved; the owner releases.
+    a.approve(&m, &c.legal);
+    assert_eq!(a.status(&c.packet, LANE)["state"], "approved");
+    a.ok(["release", &c.packet, "--lane", LANE]);
+    sync_all(&[a, &b], &place, 2);
+    assert_eq!(b.status(&c.packet, LANE)["state"], "released");
+    assert_agree(&[a, &b]);
+}
+
+/// An agent's release, and a human's release whose bundle does not verify, are refused
+/// everywhere; the manifest stays where it was, and a legitimate release then lands everywhere.
+#[test]
+fn agent_release_and_unverified_bundle_are_refused() {
+    let place = Place::folder();
+    let c = Crew::with_lane(false);
+    let a = &c.ws;
+    let m = a.draft(&c.packet, LANE);
+    sync(a, &place);
+    let b = join(&place);
+    let ws_id = workspace_of(a);
+    let bot = sealed_key_of(a, &c.agent);
+    let (ap, env) = approval(&m, &c.agent, "Drafting Bot", "approver", &bot);
+    let junk = b"not a bundle".to_vec();
+    let agent_approves = forge(
+        &place,
+        &ws_id,
+        &"d".repeat(32),
+        &c.agent,
+        &bot,
+        vec![
+            ("manifest.approve", ap, 1000),
+            ("release.released", release_of(&c, &m, &junk), 1001),
+        ],
+        vec![env, junk.clone()],
+    );
+    let agent_releases = forge(
+        &place,
+        &ws_id,
+        &"e".repeat(32),
+        &c.agent,
+        &bot,
+        vec![("release.released", release_of(&c, &m, &junk), 1000)],
+        vec![junk.clone()],
+    );
+    let dk = sealed_key_of(a, &c.director);
+    let junk_by_human = forge(
+        &place,
+        &ws_id,
+        &"f".repeat(32),
+        &c.director,
+        &dk,
+        vec![("release.released", release_of(&c, &m, &junk), 1000)],
+        vec![junk],
+    );
+    for ws in [a, &b] {
+        assert_quarantined(
+            ws,
+            &place,
+            &[
+                (&agent_approves, "an agent identity may not approve"),
+                (
+                    &agent_releases,
+                    "an agent identity may not release a packet",
+                ),
+                (&junk_by_human, "its bundle is not a bundle"),
+            ],
+        );
+        let st = ws.status(&c.packet, LANE);
+        assert_ne!(st["state"], "released", "{st}");
+        assert_ne!(st["state"], "approved", "{st}");
+    }
+    // The legitimate path still works, and lands on the other replica.
+    a.approve(&m, &c.legal);
+    a.approve(&m, &c.director);
+    a.ok(["release", &c.packet, "--lane", LANE]);
+    sync_all(&[a, &b], &place, 2);
+    assert_eq!(b.status(&c.packet, LANE)["state"], "released");
+    assert_agree(&[a, &b]);
+}
