@@ -385,10 +385,14 @@ impl Workspace {
     }
 }
 
-/// The first 12 characters of an id, for messages.
+/// The first 12 characters of an id, for messages. Cut on a character boundary: an id that
+/// arrived by sync may hold anything, and this never panics.
 pub fn short(id: &str) -> &str {
     let bare = id.strip_prefix(Digest::PREFIX).unwrap_or(id);
-    &bare[..bare.len().min(12)]
+    match bare.char_indices().nth(12) {
+        Some((end, _)) => &bare[..end],
+        None => bare,
+    }
 }
 
 fn draft(actor: Option<&str>, at: Timestamp, kind: &str, payload: &impl Serialize) -> Draft {
@@ -454,4 +458,29 @@ fn hex_encode(bytes: &[u8]) -> String {
             let _ = write!(s, "{b:02x}");
             s
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short;
+
+    #[test]
+    fn short_cuts_on_characters_and_never_panics() {
+        assert_eq!(short("0123456789abcdef0123456789abcdef"), "0123456789ab");
+        assert_eq!(
+            short("sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
+            "0123456789ab"
+        );
+        assert_eq!(short(""), "");
+        assert_eq!(short("abc"), "abc");
+        assert_eq!(short("sha256:"), "");
+        let accents = format!("a{}", "é".repeat(10));
+        assert_eq!(short(&accents), accents);
+        assert_eq!(
+            short(&format!("a{}", "é".repeat(20))),
+            format!("a{}", "é".repeat(11))
+        );
+        assert_eq!(short("日本語のIDはここで切れる"), "日本語のIDはここで切れ");
+        assert_eq!(short("🦀🦀🦀🦀🦀🦀🦀🦀🦀🦀🦀🦀🦀"), "🦀".repeat(12));
+    }
 }

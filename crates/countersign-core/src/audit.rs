@@ -16,6 +16,21 @@ use serde::{Deserialize, Serialize};
 use crate::digest::{Digest, FieldHasher};
 use crate::time::Timestamp;
 
+/// The largest Lamport clock an event may carry: 2^53 − 1.
+///
+/// Clocks are `u64` in events but stored as SQLite's signed 64-bit integers, and every replica
+/// that applies an event makes its own later events' clocks greater than it. Unbounded, one event
+/// with a clock near `i64::MAX` (sent by a faulty or hostile replica) would leave every replica
+/// that applied it no clock to advance to. The bound leaves room for 2^53 operations after any
+/// accepted one (centuries at a million a second), keeps clocks exact as JSON numbers in any
+/// reader (the desktop app's included), and is far below `i64::MAX`. Batches holding a clock
+/// above it are refused (quarantined), and a replica never makes one.
+pub const MAX_LAMPORT: u64 = (1 << 53) - 1;
+
+/// The largest position an event may hold in its replica's chain (2^53 − 1, as [`MAX_LAMPORT`]):
+/// positions are stored as signed 64-bit integers too.
+pub const MAX_REPLICA_SEQ: u64 = (1 << 53) - 1;
+
 /// One stored audit event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {

@@ -22,6 +22,16 @@ pub fn object_id(random: [u8; 16]) -> String {
     hex::encode(random)
 }
 
+/// Whether `s` has the shape of an object id made by [`object_id`]: 32 lowercase hex characters.
+pub fn is_object_id(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Whether `s` has the shape of an [`IdentityId`]: 64 lowercase hex characters.
+pub fn is_identity_id(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// What an identity may do.
 #[derive(
     Debug,

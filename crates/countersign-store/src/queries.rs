@@ -1,7 +1,7 @@
 //! Typed reads ([`Reader`]) and writes ([`Tx`]).
 
 use countersign_core::anchor::{Anchor, Resolution};
-use countersign_core::audit::{Draft, Event};
+use countersign_core::audit::{Draft, Event, MAX_LAMPORT, MAX_REPLICA_SEQ};
 use countersign_core::ledger::{LedgerAction, ObjectionStatus};
 use countersign_core::model::{
     CommentThread, Identity, IdentityKind, LedgerEntry, Message, Objection, Packet, Revision,
@@ -59,6 +59,19 @@ impl IdKind {
 
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
+}
+
+/// The number after `n` (a stored position or clock), when it is at most `max`.
+fn next_below(n: i64, max: u64) -> Option<u64> {
+    u64::try_from(n)
+        .ok()
+        .and_then(|n| n.checked_add(1))
+        .filter(|n| *n <= max)
+}
+
+/// A position or clock as SQLite stores it, when it fits (never wrapped into a negative).
+fn stored_int(n: u64, what: &str) -> Result<i64> {
+    i64::try_from(n).map_err(|_| corrupt(format!("an event's {what} {n} is too large to store")))
 }
 
 fn ts(s: &str) -> Result<Timestamp> {
@@ -841,15 +854,28 @@ impl Tx<'_> {
             ));
         }
         let (replica_seq, prev) = match last {
-            Some((seq, hash)) => (seq as u64 + 1, Some(digest(&hash)?)),
+            Some((seq, hash)) => (
+                next_below(seq, MAX_REPLICA_SEQ).ok_or_else(|| {
+                    corrupt(format!(
+                        "the chain's last position {seq} leaves no next one (at most {MAX_REPLICA_SEQ})"
+                    ))
+                })?,
+                Some(digest(&hash)?),
+            ),
             None => (1, None),
         };
         let lamport: i64 =
             self.query_row("SELECT COALESCE(MAX(lamport), 0) FROM events", [], |r| {
                 r.get(0)
             })?;
+        // Never wrap: a held clock at (or past) the bound leaves no clock another replica takes.
+        let lamport = next_below(lamport, MAX_LAMPORT).ok_or_else(|| {
+            corrupt(format!(
+                "the highest Lamport clock held, {lamport}, leaves no next one (at most {MAX_LAMPORT})"
+            ))
+        })?;
         let has_actor = draft.actor.is_some();
-        let mut event = draft.seal(&replica, replica_seq, lamport as u64 + 1, prev);
+        let mut event = draft.seal(&replica, replica_seq, lamport, prev);
         if has_actor {
             event.signature = Some(sign(&event.hash));
         }
@@ -885,8 +911,8 @@ impl Tx<'_> {
                 event.hash.as_str(),
                 event.signature,
                 event.replica,
-                event.replica_seq as i64,
-                event.lamport as i64,
+                stored_int(event.replica_seq, "position")?,
+                stored_int(event.lamport, "Lamport clock")?,
                 seen,
             ],
         )?;
@@ -901,5 +927,66 @@ trait ActionStr {
 impl ActionStr for LedgerEntry {
     fn action_str(&self) -> &'static str {
         self.action.as_str()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use countersign_core::Timestamp;
+    use countersign_core::audit::{Draft, Event, MAX_LAMPORT};
+
+    use crate::{Store, StoreError};
+
+    fn draft() -> Draft {
+        Draft {
+            actor: None,
+            at: Timestamp::from_unix_millis(1),
+            kind: "workspace.created".into(),
+            payload: "{}".into(),
+        }
+    }
+
+    /// Another replica's event at `seq`, with clock `lamport` (its chain is not checked here).
+    fn other(seq: u64, lamport: u64) -> Event {
+        draft().seal("other", seq, lamport, None)
+    }
+
+    /// A held clock at the bound leaves no next one: appending fails instead of wrapping into a
+    /// negative clock, and a clock that does not fit a stored integer is never stored wrapped.
+    #[test]
+    fn the_next_clock_never_wraps() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut store = Store::create(tmp.path()).unwrap();
+        store
+            .write(|tx| -> crate::Result<()> {
+                tx.set_meta("replica_id", "here")?;
+                tx.insert_event(&other(1, MAX_LAMPORT - 1))?;
+                Ok(())
+            })
+            .unwrap();
+        let e = store
+            .write(|tx| tx.append_event(draft(), |_| String::new()))
+            .unwrap();
+        assert_eq!(e.lamport, MAX_LAMPORT);
+        let err = store
+            .write(|tx| tx.append_event(draft(), |_| String::new()))
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Corrupt(ref m) if m.contains("Lamport")),
+            "{err}"
+        );
+        for (seq, lamport) in [(2, i64::MAX as u64 + 1), (3, u64::MAX)] {
+            let r = store.write(|tx| tx.insert_event(&other(seq, lamport)));
+            assert!(
+                matches!(r, Err(StoreError::Corrupt(ref m)) if m.contains("too large")),
+                "{lamport}: {r:?}"
+            );
+        }
+        let min: i64 = store
+            .read()
+            .0
+            .query_row("SELECT MIN(lamport) FROM events", [], |r| r.get(0))
+            .unwrap();
+        assert!(min >= 0);
     }
 }

@@ -5,7 +5,8 @@
 //! carries its own signature, by the identity that made it, over its own hash. The genesis event
 //! of a workspace (made by no identity) travels alone in an unsigned batch. Parsing checks
 //! everything that needs no key: the format, the workspace, that the batch sits at its own path,
-//! the events' payload digests, hashes, links and clocks. Signatures are checked by whoever knows
+//! the events' payload digests, hashes, links and clocks (positions and Lamport clocks at most
+//! [`MAX_REPLICA_SEQ`] and [`MAX_LAMPORT`]). Signatures are checked by whoever knows
 //! the keys ([`Batch::verify_batch_signature`], [`verify_event_signature`]), at the point of the
 //! merged log where the batch applies.
 //!
@@ -21,7 +22,7 @@
 
 use std::collections::BTreeMap;
 
-use countersign_core::audit::Event;
+use countersign_core::audit::{Event, MAX_LAMPORT, MAX_REPLICA_SEQ};
 use countersign_core::digest::FieldHasher;
 use countersign_core::{Digest, Timestamp};
 use countersign_signing::{SigningKey, VerifyingKey};
@@ -319,8 +320,26 @@ impl Batch {
         }
         let mut prev_hash: Option<&Digest> = None;
         let mut lamport = 0;
-        for (expect_seq, (i, e)) in (first.replica_seq..).zip(b.events.iter().enumerate()) {
+        for (i, e) in b.events.iter().enumerate() {
             let at = |why: String| bad(format!("event #{} ({}): {why}", e.replica_seq, e.kind));
+            // Positions and clocks are bounded (see `MAX_REPLICA_SEQ`, `MAX_LAMPORT`): one event
+            // with a clock at the top of the range would leave every replica applying it no clock
+            // to advance to.
+            if e.replica_seq > MAX_REPLICA_SEQ {
+                return Err(at(format!(
+                    "its position is above the largest a chain may reach ({MAX_REPLICA_SEQ})"
+                )));
+            }
+            if e.lamport > MAX_LAMPORT {
+                return Err(at(format!(
+                    "its Lamport clock {} is above the largest a replica may reach ({MAX_LAMPORT})",
+                    e.lamport
+                )));
+            }
+            let expect_seq = u64::try_from(i)
+                .ok()
+                .and_then(|i| first.replica_seq.checked_add(i))
+                .ok_or_else(|| at("its position is past the largest there is".into()))?;
             if e.replica_seq != expect_seq {
                 return Err(at(format!(
                     "expected position {expect_seq} (positions must follow each other)"
@@ -460,6 +479,67 @@ mod tests {
         );
         b.sign(key);
         b
+    }
+
+    /// A signed batch of `alice`'s events at these (position, Lamport clock) pairs, linked.
+    fn at(key: &SigningKey, points: &[(u64, u64)]) -> Vec<u8> {
+        let mut prev = (points[0].0 != 1).then(|| Digest::of(b"before"));
+        let evs: Vec<Event> = points
+            .iter()
+            .map(|&(seq, lamport)| {
+                let mut e = Draft {
+                    actor: Some("alice".into()),
+                    at: Timestamp::from_unix_millis(1),
+                    kind: "comment.replied".into(),
+                    payload: "{}".into(),
+                }
+                .seal("r1", seq, lamport, prev.clone());
+                e.signature = Some(hex::encode(countersign_signing::sign(
+                    key,
+                    e.hash.as_str().as_bytes(),
+                )));
+                prev = Some(e.hash.clone());
+                e
+            })
+            .collect();
+        let mut b = Batch::new("ws", "r1", 1, Some("alice"), &evs, vec![]);
+        b.sign(key);
+        b.to_bytes()
+    }
+
+    #[test]
+    fn a_lamport_clock_above_the_bound_is_refused() {
+        let k = key(1);
+        // Up to the bound, clocks are taken.
+        Batch::parse(&at(&k, &[(1, 1), (2, MAX_LAMPORT)]), "ws", "r1", 1).unwrap();
+        // One past it, or at the top of the stored range, the batch is refused, naming why.
+        for top in [MAX_LAMPORT + 1, i64::MAX as u64, u64::MAX] {
+            for points in [vec![(1, top)], vec![(1, 1), (2, top)]] {
+                let err = Batch::parse(&at(&k, &points), "ws", "r1", 1).unwrap_err();
+                assert!(
+                    err.0.contains("Lamport clock") && err.0.contains("above the largest"),
+                    "{err}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_position_at_the_top_of_the_range_is_refused_not_overflowed() {
+        let k = key(1);
+        Batch::parse(&at(&k, &[(MAX_REPLICA_SEQ, 5)]), "ws", "r1", 1).unwrap();
+        for points in [
+            vec![(u64::MAX, 5)],
+            vec![(u64::MAX - 1, 5), (u64::MAX, 6)],
+            vec![(MAX_REPLICA_SEQ, 5), (MAX_REPLICA_SEQ + 1, 6)],
+            vec![(i64::MAX as u64 + 1, 5)],
+        ] {
+            let r = std::panic::catch_unwind(|| Batch::parse(&at(&k, &points), "ws", "r1", 1));
+            let err = r
+                .unwrap_or_else(|_| panic!("parsing positions {points:?} panicked"))
+                .unwrap_err();
+            assert!(err.0.contains("position"), "{err}");
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use bytes::Bytes;
 use countersign_core::Digest;
 use countersign_core::audit::Event;
-use countersign_core::model::{IdentityKind, Role};
+use countersign_core::model::{IdentityKind, Role, is_identity_id, is_object_id};
 use countersign_core::run::{self, Pattern, Risk, StepOutcome};
 use countersign_core::transcript::MAX_TRANSCRIPT_BYTES;
 use countersign_store::{
@@ -63,6 +63,47 @@ fn fits<T>(r: countersign_store::Result<T>) -> Applied<T> {
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// An id a run event names for a run, approval, step, meeting, file, output or packet: made by
+/// `new_id`, 32 lowercase hex characters. Anything else is refused before it is looked up,
+/// stored or shown (an id is cut for messages, `short`).
+fn object_id(what: &str, id: &str) -> Applied {
+    if is_object_id(id) {
+        Ok(())
+    } else {
+        refuse(format!(
+            "its {what} id is not an id (32 lowercase hex characters)"
+        ))
+    }
+}
+
+/// An identity a run event names: its fingerprint, 64 lowercase hex characters.
+fn identity_id(what: &str, id: &str) -> Applied {
+    if is_identity_id(id) {
+        Ok(())
+    } else {
+        refuse(format!(
+            "its {what} is not an identity id (64 lowercase hex characters)"
+        ))
+    }
+}
+
+fn approval_ids(a: &RunApprovalRow) -> Applied {
+    object_id("approval", &a.id)?;
+    object_id("approval's run", &a.run)?;
+    identity_id("approval's maker", &a.created_by)?;
+    for who in &a.approvers {
+        identity_id("approval's approver", who)?;
+    }
+    Ok(())
+}
+
+fn input_ids(inputs: &[RunInputRow]) -> Applied {
+    for i in inputs {
+        object_id("input", &i.input)?;
+    }
+    Ok(())
 }
 
 /// The run an event names, which must be held.
@@ -181,6 +222,15 @@ fn created(tx: &Tx<'_>, e: &Event) -> Applied<Outcome> {
         approval: Option<RunApprovalRow>,
     }
     let P { run, approval } = parse(e)?;
+    object_id("run", &run.id)?;
+    if let Some(p) = &run.packet {
+        object_id("packet", p)?;
+    }
+    identity_id("owner", &run.owner)?;
+    identity_id("maker", &run.created_by)?;
+    if let Some(a) = &approval {
+        approval_ids(a)?;
+    }
     same_actor(e, &run.created_by, "maker")?;
     let read = tx.reader();
     if read.exists_in("runs", "id", &run.id)? {
@@ -254,6 +304,8 @@ fn approval_added(tx: &Tx<'_>, e: &Event, touched: &mut Touched) -> Applied<Outc
         approval: RunApprovalRow,
     }
     let P { run, approval: a } = parse(e)?;
+    object_id("run", &run)?;
+    approval_ids(&a)?;
     same_actor(e, &a.created_by, "maker")?;
     same_run(&run, &a.run)?;
     let read = tx.reader();
@@ -283,6 +335,13 @@ fn step_added(tx: &Tx<'_>, e: &Event, touched: &mut Touched) -> Applied<Outcome>
         step: RunStepRow,
     }
     let P { run, step } = parse(e)?;
+    object_id("run", &run)?;
+    object_id("step", &step.id)?;
+    object_id("step's run", &step.run)?;
+    if let Some(g) = &step.gate {
+        object_id("step's gating approval", g)?;
+    }
+    identity_id("step's author", &step.added_by)?;
     same_actor(e, &step.added_by, "author")?;
     same_run(&run, &step.run)?;
     let read = tx.reader();
@@ -335,6 +394,10 @@ fn meeting_imported(tx: &Tx<'_>, e: &Event, objects: &HashMap<Digest, Bytes>) ->
         meeting: MeetingRow,
     }
     let P { run, meeting: m } = parse(e)?;
+    object_id("run", &run)?;
+    object_id("meeting", &m.id)?;
+    object_id("meeting's run", &m.run)?;
+    identity_id("meeting's importer", &m.imported_by)?;
     same_actor(e, &m.imported_by, "importer")?;
     same_run(&run, &m.run)?;
     let read = tx.reader();
@@ -391,6 +454,14 @@ fn file_added(tx: &Tx<'_>, e: &Event, objects: &HashMap<Digest, Bytes>) -> Appli
         file: f,
         inputs,
     } = parse(e)?;
+    object_id("run", &run)?;
+    object_id("file", &f.id)?;
+    object_id("file's run", &f.run)?;
+    if let Some(st) = &f.step {
+        object_id("file's step", st)?;
+    }
+    identity_id("file's author", &f.added_by)?;
+    input_ids(&inputs)?;
     same_actor(e, &f.added_by, "author")?;
     same_run(&run, &f.run)?;
     let read = tx.reader();
@@ -428,6 +499,17 @@ fn output_added(tx: &Tx<'_>, e: &Event) -> Applied<Outcome> {
         output: o,
         inputs,
     } = parse(e)?;
+    object_id("run", &run)?;
+    object_id("output", &o.id)?;
+    object_id("output's run", &o.run)?;
+    if let Some(st) = &o.step {
+        object_id("output's step", st)?;
+    }
+    if let Some(a) = &o.approval {
+        object_id("output's gating approval", a)?;
+    }
+    identity_id("output's author", &o.added_by)?;
+    input_ids(&inputs)?;
     same_actor(e, &o.added_by, "author")?;
     same_run(&run, &o.run)?;
     let read = tx.reader();
@@ -459,6 +541,9 @@ fn roadmap_linked(tx: &Tx<'_>, e: &Event) -> Applied<Outcome> {
         link: RoadmapRow,
     }
     let P { run, link } = parse(e)?;
+    object_id("run", &run)?;
+    object_id("link's run", &link.run)?;
+    identity_id("link's author", &link.added_by)?;
     same_actor(e, &link.added_by, "author")?;
     same_run(&run, &link.run)?;
     let read = tx.reader();
@@ -496,6 +581,15 @@ fn fact(tx: &Tx<'_>, e: &Event, touched: &mut Touched) -> Applied<Outcome> {
         fact: RunFactRow,
     }
     let P { run, fact: mut f } = parse(e)?;
+    object_id("run", &run)?;
+    object_id("fact's run", &f.run)?;
+    if let Some(st) = &f.step {
+        object_id("fact's step", st)?;
+    }
+    if let Some(a) = &f.approval {
+        object_id("fact's approval", a)?;
+    }
+    identity_id("fact's actor", &f.actor)?;
     same_actor(e, &f.actor, "actor")?;
     same_run(&run, &f.run)?;
     let kind = e
@@ -617,4 +711,170 @@ pub(super) fn rederive_run(tx: &Tx<'_>, id: &str) -> crate::Result<()> {
     }
     tx.replace_conflicts(REDERIVED, id, &out)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use countersign_core::Timestamp;
+    use countersign_core::audit::Draft;
+    use countersign_signing::KdfParams;
+    use rand_chacha::ChaCha20Rng;
+    use rand_chacha::rand_core::SeedableRng;
+    use serde_json::json;
+
+    use super::*;
+    use crate::sync::apply::ApplyError;
+    use crate::{Deps, FixedClock, PassphrasePurpose, PassphraseSource, Secret, Workspace};
+
+    struct Pw;
+
+    impl PassphraseSource for Pw {
+        fn passphrase(&mut self, _: &str, _: PassphrasePurpose) -> crate::Result<Secret> {
+            Ok(Secret::new("pw".to_owned()))
+        }
+    }
+
+    fn at() -> Timestamp {
+        Timestamp::parse("2026-11-21T10:00:00Z").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn workspace(dir: &std::path::Path) -> (Workspace, String) {
+        let deps = Deps {
+            clock: Arc::new(FixedClock::new(at(), 1)),
+            rng: Box::new(ChaCha20Rng::seed_from_u64(7)),
+            passphrases: Box::new(Pw),
+            kdf: KdfParams {
+                m_cost_kib: 64,
+                t_cost: 1,
+                p_cost: 1,
+            },
+        };
+        let mut ws = Workspace::init(dir, deps).unwrap_or_else(|e| panic!("{e}"));
+        let owner = ws
+            .identity_add("Priya Raman", &[Role::Author], IdentityKind::Human)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .id;
+        (ws, owner)
+    }
+
+    /// Apply one event of another replica, made by `actor`, in a transaction of its own.
+    fn apply_one(
+        ws: &mut Workspace,
+        actor: &str,
+        kind: &str,
+        payload: serde_json::Value,
+    ) -> Applied<Outcome> {
+        let e = Draft {
+            actor: Some(actor.to_owned()),
+            at: at(),
+            kind: kind.to_owned(),
+            payload: payload.to_string(),
+        }
+        .seal(&"c".repeat(32), 1, 1000, None);
+        ws.store
+            .write(|tx| -> crate::Result<_> {
+                let mut touched = Touched::default();
+                let out = apply(tx, &e, &HashMap::new(), &mut touched);
+                for r in &touched.runs {
+                    rederive_run(tx, r)?;
+                }
+                Ok(out)
+            })
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn run(id: &str, owner: &str) -> RunRow {
+        RunRow {
+            id: id.to_owned(),
+            name: "Review".into(),
+            pattern: "internal".into(),
+            owner: owner.to_owned(),
+            trigger_text: "x".into(),
+            trigger_source: "manual".into(),
+            trigger_at: at(),
+            packet: None,
+            lane: None,
+            created_by: owner.to_owned(),
+            created_at: at(),
+        }
+    }
+
+    fn step(id: &str, run: &str, owner: &str) -> RunStepRow {
+        RunStepRow {
+            id: id.to_owned(),
+            run: run.to_owned(),
+            position: 1,
+            name: "One".into(),
+            description: None,
+            gate: None,
+            on_reject: "fail".into(),
+            rework_to: None,
+            added_by: owner.to_owned(),
+            added_at: at(),
+        }
+    }
+
+    fn refused(r: Applied<Outcome>, why: &str) {
+        match r {
+            Err(ApplyError::Refused(m)) => assert!(m.contains(why), "{m}"),
+            other => panic!("expected a refusal ({why}), got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn run_events_naming_ids_not_made_by_new_id_are_refused() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (mut ws, owner) = workspace(tmp.path());
+        // A run id that is not ASCII (cut by `short` inside a character), or not an id at all.
+        for bad in [
+            format!("a{}", "é".repeat(10)),
+            "R1".into(),
+            "9".repeat(31),
+            String::new(),
+        ] {
+            let r = apply_one(
+                &mut ws,
+                &owner,
+                "run.created",
+                json!({"run": run(&bad, &owner), "approval": null}),
+            );
+            refused(r, "run id is not an id");
+        }
+        // A well-formed run is applied; a step naming an id of another shape is refused.
+        let good = "9".repeat(32);
+        let r = apply_one(
+            &mut ws,
+            &owner,
+            "run.created",
+            json!({"run": run(&good, &owner), "approval": null}),
+        );
+        assert!(matches!(r, Ok(Outcome::Applied)), "{r:?}");
+        let weird_step = format!("s{}", "ü".repeat(20));
+        let r = apply_one(
+            &mut ws,
+            &owner,
+            "run.step_added",
+            json!({"run": good, "step": step(&weird_step, &good, &owner)}),
+        );
+        refused(r, "step id is not an id");
+        let r = apply_one(
+            &mut ws,
+            &owner,
+            "run.step_added",
+            json!({"run": good, "step": step(&"f".repeat(32), &good, &owner)}),
+        );
+        assert!(matches!(r, Ok(Outcome::Applied)), "{r:?}");
+        // An identity named in a payload has a fingerprint's shape.
+        let mut other = run(&"8".repeat(32), &owner);
+        other.owner = "Ö".repeat(64);
+        let r = apply_one(
+            &mut ws,
+            &owner,
+            "run.created",
+            json!({"run": other, "approval": null}),
+        );
+        refused(r, "owner is not an identity id");
+    }
 }
