@@ -187,7 +187,7 @@ export type ApprovalCounts = {
 	rejected: number,
 };
 
-/**  Where an approval stands, as derived by [`derive`]. */
+/**  Where an approval stands, as derived by [`derive()`]. */
 export type ApprovalStatus = 
 /**  Not decided (in its current round). */
 "pending" | 
@@ -1140,7 +1140,7 @@ export type RunPacketView = {
 	state: string,
 };
 
-/**  Where a run stands, as derived by [`derive`]. */
+/**  Where a run stands, as derived by [`derive()`]. */
 export type RunStatus = 
 /**  A step is in progress. */
 "running" | 
@@ -1326,7 +1326,7 @@ export type StepCounts = {
 	failed: number,
 };
 
-/**  Where a step stands, as derived by [`derive`]. */
+/**  Where a step stands, as derived by [`derive()`]. */
 export type StepStatus = 
 /**  Not reached yet. */
 "pending" | 

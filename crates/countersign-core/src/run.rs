@@ -4,7 +4,7 @@
 //! **The step graph is derived, never stored as editable state.** A run has a *definition*
 //! (ordered steps; which step waits on which approval; what a rejection does) and *facts*
 //! (recorded step outcomes and approval decisions, in the order they happened, plus whether a
-//! signed-release hold is present). [`derive`](fn@derive) replays the facts over the definition and says
+//! signed-release hold is present). [`derive()`] replays the facts over the definition and says
 //! where every step stands, with an explanation, and what the run's status is and why. Nobody
 //! sets a step's status; deciding an approval or recording a step outcome adds a fact, and the
 //! graph follows.
@@ -126,7 +126,7 @@ impl Pattern {
 }
 
 word_enum!(
-    /// Where a run stands, as derived by [`derive`](fn@derive).
+    /// Where a run stands, as derived by [`derive()`].
     RunStatus, "run status" {
         /// A step is in progress.
         Running => "running",
@@ -142,7 +142,7 @@ word_enum!(
 );
 
 word_enum!(
-    /// Where a step stands, as derived by [`derive`](fn@derive).
+    /// Where a step stands, as derived by [`derive()`].
     StepStatus, "step status" {
         /// Not reached yet.
         Pending => "pending",
@@ -172,7 +172,7 @@ word_enum!(
 );
 
 word_enum!(
-    /// Where an approval stands, as derived by [`derive`](fn@derive).
+    /// Where an approval stands, as derived by [`derive()`].
     ApprovalStatus, "approval status" {
         /// Not decided (in its current round).
         Pending => "pending",
@@ -1075,7 +1075,7 @@ pub struct PacketRelease {
 /// The fixed steps of a packet release (draft → review and objections → release-manifest
 /// approval → release to the lane) and the facts the packet's real state amounts to, plus the
 /// hold, if any. `approval` is the key of the run's manifest-backed approval and `title` its
-/// title. Feed the result to [`derive`](fn@derive).
+/// title. Feed the result to [`derive()`].
 pub fn packet_release(
     p: &PacketRelease,
     approval: &str,
