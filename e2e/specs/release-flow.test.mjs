@@ -4,7 +4,6 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { By } from 'selenium-webdriver';
 import { openApp, sel } from '../lib.mjs';
 
 const PHRASE = 'did not run until 15:05 UTC';
@@ -58,20 +57,32 @@ describe('from an objection to a signed release', { timeout: 600_000 }, () => {
   it('the packet owner accepts it as residual disagreement', async () => {
     await app.actAs('Priya Raman');
     await app.screen('ledger');
-    objection = await app.driver.wait(async () => {
-      for (const item of await app.driver.findElements(sel('ledger-item'))) {
-        if ((await item.getText()).includes(BODY)) return item.getAttribute('data-objection-id');
-      }
-      return null;
-    }, 15_000, 'the new objection is not in the ledger');
+    // Read in one script each time: the ledger re-renders on live updates, so an element found in
+    // one call can be gone by the next.
+    objection = await app.driver.wait(
+      () =>
+        app.driver.executeScript(
+          `const item = [...document.querySelectorAll('[data-testid="ledger-item"]')]
+             .find((i) => i.textContent.includes(arguments[0]));
+           return item ? item.getAttribute('data-objection-id') : null;`,
+          BODY,
+        ),
+      15_000,
+      'the new objection is not in the ledger',
+    );
     await app.click(`ledger-accept-${objection}`);
     await app.type('rationale-input', RATIONALE);
     await app.click('rationale-submit');
     await app.unlockIfAsked();
-    await app.driver.wait(async () => {
-      const item = await app.driver.findElement(By.css(`[data-objection-id="${objection}"]`));
-      return (await item.getAttribute('data-status')) === 'accepted_residual';
-    }, 15_000, 'the objection did not become accepted_residual');
+    await app.driver.wait(
+      async () =>
+        (await app.driver.executeScript(
+          `return document.querySelector('[data-objection-id="' + arguments[0] + '"]')?.getAttribute('data-status') ?? null;`,
+          objection,
+        )) === 'accepted_residual',
+      15_000,
+      'the objection did not become accepted_residual',
+    );
     await app.el('ledger-residual');
     await app.shot('ledger');
   });
