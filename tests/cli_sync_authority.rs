@@ -1,7 +1,8 @@
 //! Sync applies the same authority rules as the local paths: an agent's `policy.issued`, an
 //! agent's approval and an agent's (or a human's unverifiable) release arriving from another
 //! replica are quarantined on every replica, change nothing, and revoke nothing; the legitimate
-//! admin and signers carry on, and replicas holding the same accepted events agree.
+//! admin and signers carry on, and replicas holding the same accepted events agree. Operations
+//! that would break what is held (forged ids, mismatched packets) are quarantined the same way.
 
 use std::collections::BTreeMap;
 
@@ -335,6 +336,119 @@ fn agent_release_and_unverified_bundle_are_refused() {
         assert_ne!(st["state"], "approved", "{st}");
     }
     // The legitimate path still works, and lands on the other replica.
+    a.approve(&m, &c.legal);
+    a.approve(&m, &c.director);
+    a.ok(["release", &c.packet, "--lane", LANE]);
+    sync_all(&[a, &b], &place, 2);
+    assert_eq!(b.status(&c.packet, LANE)["state"], "released");
+    assert_agree(&[a, &b]);
+}
+
+/// A newcomer's first batch: its `identity.created` (a human holding `key`) at Lamport
+/// `lamport`, then `events` (kind, payload) made by it. Returns (its id, the batch's path).
+fn newcomer(
+    place: &Place,
+    workspace: &str,
+    replica: &str,
+    key: &SigningKey,
+    lamport: u64,
+    events: Vec<(&str, String)>,
+    objects: Vec<Vec<u8>>,
+) -> (String, String) {
+    let public = key.verifying_key();
+    let id = countersign_signing::fingerprint(&public);
+    let identity = json!({
+        "id": id, "name": "Mallory Newcomer", "roles": ["author"], "kind": "human",
+        "public_key": hex(public.as_bytes()), "created_at": AT,
+    })
+    .to_string();
+    let mut all = vec![("identity.created", identity, lamport)];
+    for (i, (kind, payload)) in events.into_iter().enumerate() {
+        all.push((kind, payload, lamport + 1 + i as u64));
+    }
+    let path = forge(place, workspace, replica, &id, key, all, objects);
+    (id, path)
+}
+
+/// An event that would break one of the schema's rules where it lands (an evidence item whose id
+/// is not the id of what it names, a manifest binding one packet's revision to another packet)
+/// is refused and quarantined with its reason, like any event that does not apply; it never fails
+/// the pass (a failed pass rolled back and fetched the same batch again, for ever). Later passes
+/// succeed, and the legitimate work goes on and agrees.
+#[test]
+fn events_that_do_not_fit_are_quarantined_and_sync_goes_on() {
+    let place = Place::folder();
+    let c = Crew::with_lane(false);
+    let a = &c.ws;
+    let m = a.draft(&c.packet, LANE);
+    sync(a, &place);
+    let b = join(&place);
+    let ws_id = workspace_of(a);
+
+    // A forged evidence id: not `evidence_id(packet, source, title)`.
+    let bytes = b"incident timeline, forged".to_vec();
+    let key = SigningKey::from_bytes(&[7; 32]);
+    let mallory = countersign_signing::fingerprint(&key.verifying_key());
+    let evidence = json!({
+        "evidence": "0".repeat(32), "packet": c.packet, "source": "timeline", "title": "Forged timeline",
+        "version": {
+            "digest": Digest::of(&bytes), "file_name": "t.md", "size": bytes.len(),
+            "captured_at": AT, "added_by": mallory,
+        },
+    })
+    .to_string();
+    let (_, forged_evidence) = newcomer(
+        &place,
+        &ws_id,
+        &"a".repeat(32),
+        &key,
+        1000,
+        vec![("evidence.added", evidence)],
+        vec![bytes],
+    );
+
+    // A manifest of this packet's revision, claiming to be of a packet that is not held.
+    let manifest = a.json(["manifest", "show", &m])["manifest"].clone();
+    let mut other = manifest.clone();
+    other["packet"]["id"] = json!("1".repeat(32));
+    let key2 = SigningKey::from_bytes(&[8; 32]);
+    let (env, digest) = signed(
+        "application/vnd.countersign.manifest+json; version=1",
+        &other,
+        &key2,
+    );
+    let drafted = json!({
+        "digest": digest, "packet": "1".repeat(32), "lane": LANE,
+        "version": other["version"], "revision": other["revision"]["id"],
+        "envelope_object": Digest::of(&env),
+    })
+    .to_string();
+    let (_, forged_manifest) = newcomer(
+        &place,
+        &ws_id,
+        &"b".repeat(32),
+        &key2,
+        1000,
+        vec![("manifest.drafted", drafted)],
+        vec![env],
+    );
+
+    for ws in [a, &b] {
+        assert_quarantined(
+            ws,
+            &place,
+            &[
+                (&forged_evidence, "is not the id of `Forged timeline`"),
+                (&forged_manifest, "to packet 1111"),
+            ],
+        );
+        // The pass succeeded and the next one does too: nothing is fetched again for ever.
+        let again = sync(ws, &place);
+        assert_eq!(quarantined(&again).len(), 2, "{again}");
+        let listed = ws.json(["evidence", "list", &c.packet]).to_string();
+        assert!(!listed.contains("Forged timeline"), "{listed}");
+    }
+    // The legitimate path goes on and lands everywhere.
     a.approve(&m, &c.legal);
     a.approve(&m, &c.director);
     a.ok(["release", &c.packet, "--lane", LANE]);

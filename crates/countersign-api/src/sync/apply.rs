@@ -45,15 +45,26 @@ pub(crate) enum ApplyError {
     Local(ApiError),
 }
 
+/// A write the schema refuses (a key taken, a uniqueness, a check or a foreign key failed) means
+/// the event does not fit what is held here: it is refused like any other event that does not
+/// apply, and never fails the pass. (Failing the pass would roll it back, and the next pass would
+/// fetch the same batch and fail again, for ever.)
 impl From<ApiError> for ApplyError {
     fn from(e: ApiError) -> Self {
-        ApplyError::Local(e)
+        match e {
+            ApiError::Store(s) => s.into(),
+            other => ApplyError::Local(other),
+        }
     }
 }
 
 impl From<countersign_store::StoreError> for ApplyError {
     fn from(e: countersign_store::StoreError) -> Self {
-        ApplyError::Local(e.into())
+        if e.is_constraint() {
+            ApplyError::Refused(format!("it does not fit what is held here ({e})"))
+        } else {
+            ApplyError::Local(e.into())
+        }
     }
 }
 
@@ -597,6 +608,13 @@ fn evidence(
 ) -> Applied<Outcome> {
     let p: EvidenceIn = parse(e)?;
     same_actor(e, &p.version.added_by, "importer")?;
+    // An item's id is made from what it is; every replica makes the same one.
+    if p.evidence != crate::release::evidence_id(&p.packet, &p.source, &p.title) {
+        return refuse(format!(
+            "its evidence id {} is not the id of `{}` from `{}` in packet {}",
+            p.evidence, p.title, p.source, p.packet
+        ));
+    }
     let read = tx.reader();
     let bytes = bytes_of(read, objects, &p.version.digest, "evidence file")?;
     if bytes.len() as u64 != p.version.size {
@@ -779,6 +797,13 @@ fn manifest(tx: &Tx<'_>, e: &Event, objects: &HashMap<Digest, Bytes>) -> Applied
         return refuse(format!(
             "it binds revision {}, which is not held",
             p.revision
+        ));
+    }
+    let of = read.revision(p.revision.as_str())?.packet;
+    if of != p.packet {
+        return refuse(format!(
+            "it binds revision {} of packet {of} to packet {}",
+            p.revision, p.packet
         ));
     }
     if let Some(other) = read
