@@ -456,3 +456,45 @@ fn events_that_do_not_fit_are_quarantined_and_sync_goes_on() {
     assert_eq!(b.status(&c.packet, LANE)["state"], "released");
     assert_agree(&[a, &b]);
 }
+
+/// A genesis forged under another replica id (unsigned, as a genesis is, and ordered first) does
+/// not take a joining replica's workspace: the target's workspace.json names the genesis its
+/// first pusher held, and the joiner accepts that one only. The forgery is quarantined; the
+/// joiner holds the real workspace and agrees with its origin.
+#[test]
+fn a_forged_genesis_does_not_take_a_joiners_workspace() {
+    let place = Place::folder();
+    let c = Crew::with_lane(false);
+    let a = &c.ws;
+    sync(a, &place);
+    let ws_id = workspace_of(a);
+    let replica = "0".repeat(32);
+    let e = Draft {
+        actor: None,
+        at: Timestamp::parse(AT).unwrap(),
+        kind: "workspace.created".to_owned(),
+        payload: json!({ "workspace": ws_id, "schema": 6 }).to_string(),
+    }
+    .seal(&replica, 1, 1, None);
+    let mut batch = Batch::new(&ws_id, &replica, 1, None, &[e], vec![]);
+    batch.seen = Some(BTreeMap::new());
+    let path = format!("logs/{replica}/000000000001");
+    place
+        .remote()
+        .put_raw(&path, Bytes::from(batch.to_bytes()))
+        .unwrap();
+
+    let b = join(&place);
+    let q = quarantined(&sync(&b, &place));
+    assert!(
+        q.iter()
+            .any(|(o, why)| *o == path && why.contains("not the genesis named by the target")),
+        "{q:?}"
+    );
+    let packets = b.json(["packet", "list"]).to_string();
+    assert!(packets.contains(&c.packet), "{packets}");
+    // The origin quarantines it too (it holds a genesis already), and both agree.
+    assert_quarantined(a, &place, &[(&path, "genesis")]);
+    sync_all(&[a, &b], &place, 2);
+    assert_agree(&[a, &b]);
+}

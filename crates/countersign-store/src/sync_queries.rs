@@ -345,6 +345,17 @@ impl Reader<'_> {
             .transpose()
     }
 
+    /// The hash of the workspace's genesis (`workspace.created`) event, once held.
+    pub fn genesis_hash(&self) -> Result<Option<String>> {
+        Ok(self
+            .query_row(
+                "SELECT hash FROM events WHERE kind = 'workspace.created' ORDER BY rowid LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// How many events of `kind` there are other than the one with hash `except`.
     pub fn count_kind_except(&self, kind: &str, except: &Digest) -> Result<u64> {
         Ok(self.query_row(

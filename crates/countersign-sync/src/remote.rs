@@ -41,6 +41,12 @@ pub struct Marker {
     pub format: String,
     /// The workspace id.
     pub workspace: String,
+    /// The hash of the workspace's genesis (`workspace.created`) event, as held by the replica
+    /// that wrote the marker. A replica joining from this target accepts that genesis and no
+    /// other, so a genesis forged under another replica id cannot take its place. (Markers written
+    /// before it existed have none.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub genesis: Option<String>,
 }
 
 /// The marker's format tag.
@@ -376,11 +382,13 @@ impl Remote {
         }
     }
 
-    /// Write the marker (once: the first replica to push does).
-    pub fn write_marker(&self, workspace: &str) -> Result<(), SyncError> {
+    /// Write the marker (once: the first replica to push does), naming the workspace and the
+    /// hash of its genesis event.
+    pub fn write_marker(&self, workspace: &str, genesis: Option<&str>) -> Result<(), SyncError> {
         let bytes = serde_json::to_vec_pretty(&Marker {
             format: MARKER_FORMAT.to_owned(),
             workspace: workspace.to_owned(),
+            genesis: genesis.map(str::to_owned),
         })
         .unwrap_or_default();
         match self.put_log_like("workspace.json", Bytes::from(bytes))? {
@@ -388,7 +396,7 @@ impl Remote {
             PutLog::Occupied(found) => {
                 let m: Option<Marker> = serde_json::from_slice(&found).ok();
                 match m {
-                    Some(m) if m.workspace == workspace => Ok(()),
+                    Some(m) if m.workspace == workspace => self.check_genesis(&m, genesis),
                     Some(m) => Err(SyncError::Foreign(format!(
                         "{} holds workspace {}, not this one ({workspace}); choose another folder or prefix",
                         self.name, m.workspace
@@ -399,6 +407,18 @@ impl Remote {
                     ))),
                 }
             }
+        }
+    }
+
+    /// A marker of this workspace must name the genesis this replica holds, when both are known:
+    /// a different one is another workspace's history under the same id.
+    pub fn check_genesis(&self, marker: &Marker, ours: Option<&str>) -> Result<(), SyncError> {
+        match (&marker.genesis, ours) {
+            (Some(theirs), Some(ours)) if theirs != ours => Err(SyncError::Foreign(format!(
+                "{} holds workspace {} with genesis {theirs}, but this replica's genesis is {ours}: its workspace.json was rewritten, or is another workspace's; choose another folder or prefix",
+                self.name, marker.workspace
+            ))),
+            _ => Ok(()),
         }
     }
 
@@ -880,10 +900,23 @@ mod folder_tests {
 
         // The marker: written once, then only read back.
         assert_eq!(r.read_marker().unwrap(), None);
-        r.write_marker("ws1").unwrap();
-        r.write_marker("ws1").unwrap();
-        assert!(matches!(r.write_marker("ws2"), Err(SyncError::Foreign(_))));
-        assert_eq!(r.read_marker().unwrap().unwrap().workspace, "ws1");
+        r.write_marker("ws1", Some("g1")).unwrap();
+        r.write_marker("ws1", Some("g1")).unwrap();
+        r.write_marker("ws1", None).unwrap();
+        assert!(matches!(
+            r.write_marker("ws2", Some("g1")),
+            Err(SyncError::Foreign(_))
+        ));
+        // The same workspace id with another genesis is another workspace's history.
+        assert!(matches!(
+            r.write_marker("ws1", Some("g2")),
+            Err(SyncError::Foreign(_))
+        ));
+        let m = r.read_marker().unwrap().unwrap();
+        assert_eq!(
+            (m.workspace.as_str(), m.genesis.as_deref()),
+            ("ws1", Some("g1"))
+        );
         // The probe left nothing behind.
         assert!(
             r.list_all()

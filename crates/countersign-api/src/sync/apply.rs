@@ -336,6 +336,13 @@ fn genesis(tx: &Tx<'_>, e: &Event) -> Applied<Outcome> {
             p.workspace
         ));
     }
+    if let Some(pinned) = read.meta("genesis")?
+        && pinned != e.hash.as_str()
+    {
+        return refuse(format!(
+            "it is not the genesis named by the target this replica joined from ({pinned})"
+        ));
+    }
     if read.count_kind_except("workspace.created", &e.hash)? > 0 {
         return refuse("a workspace has one genesis, and this one already holds it");
     }

@@ -245,6 +245,10 @@ pub fn join(
         tx.set_meta("replica_id", &replica)?;
         tx.set_meta("created_at", &at.to_string())?;
         tx.set_meta("joined_from", &target.name())?;
+        // The one genesis this replica accepts (see `apply::genesis`).
+        if let Some(g) = &marker.genesis {
+            tx.set_meta("genesis", g)?;
+        }
         Ok(())
     })?;
     let report = ws.sync_once(target, progress)?;
@@ -365,6 +369,7 @@ impl Workspace {
             }
         };
         remote.use_create_only(create_only == "honoured");
+        let genesis = self.store.read().genesis_hash()?;
         match remote.read_marker()? {
             Some(m) if m.workspace != workspace => {
                 return Err(countersign_sync::SyncError::Foreign(format!(
@@ -373,8 +378,8 @@ impl Workspace {
                 ))
                 .into());
             }
-            Some(_) => {}
-            None => remote.write_marker(&workspace)?,
+            Some(m) => remote.check_genesis(&m, genesis.as_deref())?,
+            None => remote.write_marker(&workspace, genesis.as_deref())?,
         }
         let mut report = SyncReport {
             target: name.to_owned(),
