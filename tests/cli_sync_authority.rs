@@ -498,3 +498,70 @@ fn a_forged_genesis_does_not_take_a_joiners_workspace() {
     sync_all(&[a, &b], &place, 2);
     assert_agree(&[a, &b]);
 }
+
+/// An identity of one replica cannot write another replica's log: a batch at replica A's next
+/// position, made and signed by an identity of replica B (a registered key, good signatures), is
+/// quarantined everywhere, A's own batch for those positions still applies (A's push passes over
+/// the occupied name), and a replica joining afterwards holds A's work, not the forgery.
+#[test]
+fn an_identity_of_one_replica_cannot_write_anothers_log() {
+    let place = Place::folder();
+    let a = Ws::init();
+    let owner = a.identity("Priya Raman", &["author"]);
+    a.packet("Outage disclosure", &owner);
+    sync(&a, &place);
+    let b = join(&place);
+    let mallory = b.identity("Mallory Byrne", &["author"]);
+    sync(&b, &place);
+    let key = sealed_key_of(&b, &mallory);
+
+    let ra = replica_of(&a);
+    let (seq, hash, lamport) = head_of(&a, &ra);
+    let number = place.logs_of(&ra).len() as u64 + 1;
+    let ws_id = workspace_of(&a);
+    let mut e = Draft {
+        actor: Some(mallory.clone()),
+        at: Timestamp::parse(AT).unwrap(),
+        kind: "packet.created".to_owned(),
+        payload: json!({
+            "id": "9".repeat(32), "title": "Hijack", "owner": mallory, "created_at": AT,
+        })
+        .to_string(),
+    }
+    .seal(&ra, seq + 1, lamport + 1, Some(hash));
+    e.signature = Some(hex(&countersign_signing::sign(
+        &key,
+        e.hash.as_str().as_bytes(),
+    )));
+    let mut batch = Batch::new(&ws_id, &ra, number, Some(&mallory), &[e], vec![]);
+    batch.seen = Some(BTreeMap::from([(
+        replica_of(&b),
+        head_of(&b, &replica_of(&b)).0,
+    )]));
+    batch.sign(&key);
+    let forged = format!("logs/{ra}/{number:012}");
+    place
+        .remote()
+        .put_raw(&forged, Bytes::from(batch.to_bytes()))
+        .unwrap();
+
+    a.packet("Real work", &owner);
+    sync(&a, &place);
+    assert_eq!(place.logs_of(&ra).len() as u64, number + 1);
+    let c = join(&place);
+    for ws in [&b, &c] {
+        let r = sync(ws, &place);
+        let q = quarantined(&r);
+        assert!(
+            q.iter().any(|(o, why)| *o == forged
+                && why.contains("an identity of replica")
+                && why.contains("operations are made by its own identities")),
+            "{r}"
+        );
+        let titles = ws.json(["packet", "list"]).to_string();
+        assert!(titles.contains("Real work"), "{titles}");
+        assert!(!titles.contains("Hijack"), "{titles}");
+    }
+    sync_all(&[&a, &b, &c], &place, 2);
+    assert_agree(&[&a, &b, &c]);
+}

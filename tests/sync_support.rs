@@ -646,7 +646,7 @@ pub fn sealed_key_of(ws: &Ws, id: &str) -> countersign_signing::SigningKey {
 }
 
 /// A replica's last event: (position, hash, Lamport clock).
-fn head_of(ws: &Ws, replica: &str) -> (u64, countersign_core::Digest, u64) {
+pub fn head_of(ws: &Ws, replica: &str) -> (u64, countersign_core::Digest, u64) {
     let (seq, hash, lamport) = sqlite(&ws.db())
         .query_row(
             "SELECT replica_seq, hash, lamport FROM events WHERE replica = ?1

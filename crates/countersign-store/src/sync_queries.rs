@@ -356,6 +356,29 @@ impl Reader<'_> {
             .optional()?)
     }
 
+    /// The replica an identity was made on: the replica of its `identity.created` (the first
+    /// held, should a key holder have declared it again elsewhere).
+    pub fn identity_home(&self, id: &str) -> Result<Option<String>> {
+        Ok(self
+            .query_row(
+                "SELECT replica FROM events
+                 WHERE kind = 'identity.created' AND json_extract(payload, '$.id') = ?1
+                 ORDER BY rowid LIMIT 1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Whether any identity held was made on `replica`.
+    pub fn replica_has_identities(&self, replica: &str) -> Result<bool> {
+        Ok(self.query_row(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE kind = 'identity.created' AND replica = ?1)",
+            [replica],
+            |r| r.get(0),
+        )?)
+    }
+
     /// How many events of `kind` there are other than the one with hash `except`.
     pub fn count_kind_except(&self, kind: &str, except: &Digest) -> Result<u64> {
         Ok(self.query_row(

@@ -901,6 +901,36 @@ impl Workspace {
                 }
             }
             touched.rederive(tx)?;
+            for f in fetched.iter_mut() {
+                // Passed over (or left waiting) while another batch's events took its positions
+                // this pass: it is one of them only if its events are the ones now held.
+                let (have, _) = held.get(&f.log.replica).cloned().unwrap_or((0, None));
+                if !matches!(f.state, BatchState::Quarantined(_))
+                    && let Some(first) = f.new.first()
+                    && first.replica_seq <= have
+                {
+                    let read = tx.reader();
+                    let mut other = None;
+                    for e in f.new.iter().filter(|e| e.replica_seq <= have) {
+                        if read
+                            .replica_event(&e.replica, e.replica_seq)?
+                            .is_none_or(|h| h.hash != e.hash)
+                        {
+                            other = Some(e);
+                            break;
+                        }
+                    }
+                    if let Some(e) = other {
+                        let why = verify_batch(read, &f.batch, first).err().unwrap_or_else(|| {
+                            format!(
+                                "event #{} ({}) differs from the event #{} of replica {} applied here: the replica's log was rewritten",
+                                e.replica_seq, e.kind, e.replica_seq, e.replica
+                            )
+                        });
+                        f.state = BatchState::Quarantined(why);
+                    }
+                }
+            }
             for f in &fetched {
                 let (have, _) = held.get(&f.log.replica).cloned().unwrap_or((0, None));
                 let done = f.new.iter().all(|e| e.replica_seq <= have);
@@ -1233,6 +1263,7 @@ fn verify_batch(
     };
     let key = key_of(read, signer, &batch.events())?;
     batch.verify_batch_signature(&key).map_err(|e| e.0)?;
+    made_on(read, &batch.replica, signer, "the batch is signed by")?;
     let start = batch.events.first().map_or(1, |e| e.replica_seq);
     let past = causal::Past::new(&batch.replica, start, batch.seen_counts());
     let bound = causal::binding_revocation(read, &past, signer).map_err(|e| e.to_string())?;
@@ -1255,7 +1286,53 @@ fn verify_event(read: countersign_store::Reader<'_>, e: &Event) -> std::result::
     };
     let key = key_of(read, actor, std::slice::from_ref(e))
         .map_err(|why| format!("event #{} ({}) is {why}", e.replica_seq, e.kind))?;
-    countersign_sync::batch::verify_event_signature(&key, e).map_err(|b| b.0)
+    countersign_sync::batch::verify_event_signature(&key, e).map_err(|b| b.0)?;
+    if e.kind == "identity.created" {
+        // It makes the identity here, unless it was made elsewhere first.
+        return match read.identity_home(actor).map_err(|e| e.to_string())? {
+            Some(home) if home != e.replica => Err(format!(
+                "event #{} ({}) makes identity {actor} again, on replica {}; it was made on replica {home}, and an identity is made once",
+                e.replica_seq, e.kind, e.replica
+            )),
+            _ => Ok(()),
+        };
+    }
+    made_on(
+        read,
+        &e.replica,
+        actor,
+        &format!("event #{} ({}) is made by", e.replica_seq, e.kind),
+    )
+}
+
+/// A replica's log is written by its own identities (those made on it): an identity made on
+/// another replica may not make its operations or sign its batches once it has identities of its
+/// own. Otherwise any key holder could write another replica's next position and cut it off (its
+/// own batch at that position would then be "a rewritten log" wherever the forgery came first).
+/// Such a batch is quarantined, and the replica's own batch for those positions still applies.
+/// (A log with no identity of its own, as only a hand-made one has, is judged by signatures alone.)
+fn made_on(
+    read: countersign_store::Reader<'_>,
+    replica: &str,
+    who: &str,
+    what: &str,
+) -> std::result::Result<(), String> {
+    let home = read.identity_home(who).map_err(|e| e.to_string())?;
+    match home {
+        Some(home) if home != replica => {
+            if read
+                .replica_has_identities(replica)
+                .map_err(|e| e.to_string())?
+            {
+                Err(format!(
+                    "{what} {who}, an identity of replica {home}: replica {replica}'s operations are made by its own identities"
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A batch's clocks must be past every operation it says its replica had applied (all held
