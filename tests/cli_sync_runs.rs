@@ -773,3 +773,70 @@ fn run_events_that_do_not_fit_are_quarantined_with_the_reason() {
     assert_eq!(r["quarantined"].as_array().unwrap().len(), 2, "{r}");
     assert_agree(&[&a, &b]);
 }
+
+/// After an upgrade: a replica whose older build kept other replicas' run events in its log
+/// without applying them (it did not know `run.*`) applies them once, in the merged order, on its
+/// next pass; it then shows the same runs as their origin and agrees with it.
+#[test]
+fn run_events_kept_by_an_older_build_apply_after_the_upgrade() {
+    let place = Place::folder();
+    let a = Ws::init();
+    let agent = a.agent("Advocacy Agent");
+    let noor = a.identity("Noor Haddad", &["reviewer"]);
+    let m = advocacy_run(&a, &agent, &noor);
+    sync(&a, &place);
+    let b = join(&place);
+    assert_same_runs(&a, &b);
+    // B as the older build left it: the run events in its log, no run records. (The run tables'
+    // append-only triggers are lifted for the deletion and put back as they were.)
+    let db = sqlite(&b.db());
+    let triggers: Vec<(String, String)> = db
+        .prepare(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name LIKE 'run%'",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for (name, _) in &triggers {
+        db.execute_batch(&format!("DROP TRIGGER \"{name}\""))
+            .unwrap();
+    }
+    db.execute_batch(
+        "PRAGMA foreign_keys = OFF;
+         DELETE FROM run_roadmap_links; DELETE FROM run_inputs; DELETE FROM run_outputs;
+         DELETE FROM run_files; DELETE FROM run_meetings; DELETE FROM run_facts;
+         DELETE FROM run_steps; DELETE FROM run_approvals; DELETE FROM runs;
+         INSERT OR REPLACE INTO meta (key, value) VALUES ('appliers', '1');",
+    )
+    .unwrap();
+    for (_, sql) in &triggers {
+        db.execute_batch(sql).unwrap();
+    }
+    drop(db);
+    assert!(array(b.json(["run", "list"])).is_empty());
+    assert_ne!(digest(&a), digest(&b));
+
+    let r = sync(&b, &place);
+    assert_eq!(r["kept"], json!([]), "{r}");
+    assert_eq!(r["quarantined"], json!([]), "{r}");
+    assert_same_runs(&a, &b);
+    assert_eq!(
+        statuses(&show(&b, &m.run)),
+        ["completed", "running", "pending", "pending"]
+    );
+    // Once: a later pass applies nothing again, and the replicas still agree.
+    let again = sync(&b, &place);
+    assert_eq!(again["pulled"]["ops"], 0, "{again}");
+    assert_same_runs(&a, &b);
+    // A replica whose build applied run events but did not record it (the previous version)
+    // applies them again on upgrading: that changes nothing.
+    sqlite(&b.db())
+        .execute_batch("UPDATE meta SET value = '1' WHERE key = 'appliers'")
+        .unwrap();
+    let r = sync(&b, &place);
+    assert_eq!(r["kept"], json!([]), "{r}");
+    assert_same_runs(&a, &b);
+    assert!(conflicts(&b).is_empty(), "{:?}", conflicts(&b));
+}

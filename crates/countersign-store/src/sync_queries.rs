@@ -300,6 +300,19 @@ impl Reader<'_> {
         )
     }
 
+    /// Every event whose kind starts with `prefix` made on a replica other than `replica`, in
+    /// the order every replica applies them.
+    pub fn foreign_events_of(&self, prefix: &str, replica: &str) -> Result<Vec<Event>> {
+        let like = format!("{}%", prefix.replace(['%', '_', '\\'], ""));
+        self.events_sql(
+            &format!(
+                "{EVENT_SELECT} WHERE kind LIKE ?1 AND replica <> ?2
+                 ORDER BY lamport, replica, replica_seq"
+            ),
+            params![like, replica],
+        )
+    }
+
     /// A packet's heads: its revisions that no revision names as a parent, oldest first (by
     /// time, then id). More than one means the packet has diverged.
     pub fn heads(&self, packet: &str) -> Result<Vec<Revision>> {

@@ -253,6 +253,52 @@ impl Touched {
     }
 }
 
+/// What this build's appliers know, by version: a kind prefix and the version of the appliers
+/// that first applied it. An older build kept the events of kinds it did not know in its log
+/// without applying them; after an upgrade, [`catch_up`] applies them once (`meta.appliers`).
+const KNOWN_SINCE: &[(&str, u32)] = &[("run.", 2)];
+
+/// The version of this build's appliers.
+pub(crate) const APPLIERS: u32 = 2;
+
+/// Apply, once after an upgrade, the other replicas' events that an older build kept in the log
+/// without applying (kinds it did not know), in the merged order; the appliers are idempotent,
+/// so an event that was applied already changes nothing. Returns what did not apply, for the
+/// report (the events stay in the log either way).
+pub(crate) fn catch_up(tx: &Tx<'_>, replica: &str) -> crate::Result<Vec<String>> {
+    let read = tx.reader();
+    let had: u32 = read
+        .meta("appliers")?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    if had >= APPLIERS {
+        return Ok(Vec::new());
+    }
+    let mut notes = Vec::new();
+    let mut touched = Touched::default();
+    let objects = HashMap::new();
+    for (prefix, since) in KNOWN_SINCE {
+        if *since <= had {
+            continue;
+        }
+        for e in read.foreign_events_of(prefix, replica)? {
+            let outcome = tx.savepoint(|| apply(tx, &e, &objects, &mut touched));
+            let what = format!("#{} ({}) of replica {}", e.replica_seq, e.kind, e.replica);
+            match outcome {
+                Ok(Outcome::Applied) => {}
+                Ok(Outcome::Kept(why)) => notes.push(format!("{what}: {why}")),
+                Err(ApplyError::Refused(why)) => notes.push(format!(
+                    "{what}: kept in the log by an older version, and does not apply: {why}"
+                )),
+                Err(ApplyError::Local(err)) => return Err(err),
+            }
+        }
+    }
+    touched.rederive(tx)?;
+    tx.set_meta("appliers", &APPLIERS.to_string())?;
+    Ok(notes)
+}
+
 /// Apply one event of another replica. The event itself is stored by the caller first, in the
 /// same savepoint (re-derivation reads it back from the log); what must be re-derived is noted in
 /// `touched`, for the caller to re-derive when all the pass's events are in.

@@ -403,6 +403,9 @@ impl Workspace {
             &mut report,
             progress,
         )?;
+        // Events an older build kept without applying (kinds it did not know) apply first.
+        let caught_up = self.store.write(|tx| apply::catch_up(tx, &replica))?;
+        report.kept.extend(caught_up);
         self.pull(&remote, name, &workspace, &replica, &mut report, progress)?;
         let read = self.store.read();
         for o in read.sync_objects(name)? {
