@@ -35,7 +35,36 @@ fn forge(
     events: Vec<(&str, String, u64)>,
     objects: Vec<Vec<u8>>,
 ) -> String {
-    let mut prev = None;
+    let at = At {
+        number: 1,
+        seq: 1,
+        prev: None,
+        seen: BTreeMap::new(),
+    };
+    forge_at(place, workspace, replica, signer, key, events, objects, at).0
+}
+
+/// Where a forged batch sits in its replica's log, and the causal context it claims.
+struct At {
+    number: u64,
+    seq: u64,
+    prev: Option<Digest>,
+    seen: BTreeMap<String, u64>,
+}
+
+/// [`forge`] at any place in a replica's log. Returns the batch's path and its last event's hash.
+#[allow(clippy::too_many_arguments)]
+fn forge_at(
+    place: &Place,
+    workspace: &str,
+    replica: &str,
+    signer: &str,
+    key: &SigningKey,
+    events: Vec<(&str, String, u64)>,
+    objects: Vec<Vec<u8>>,
+    at: At,
+) -> (String, Digest) {
+    let mut prev = at.prev;
     let mut sealed = Vec::new();
     for (i, (kind, payload, lamport)) in events.into_iter().enumerate() {
         let mut e = Draft {
@@ -44,7 +73,7 @@ fn forge(
             kind: kind.to_owned(),
             payload,
         }
-        .seal(replica, i as u64 + 1, lamport, prev.clone());
+        .seal(replica, at.seq + i as u64, lamport, prev.clone());
         e.signature = Some(hex(&countersign_signing::sign(
             key,
             e.hash.as_str().as_bytes(),
@@ -64,12 +93,12 @@ fn forge(
             .put_raw(&format!("objects/{}", d.hex()), Bytes::from(o))
             .unwrap();
     }
-    let mut b = Batch::new(workspace, replica, 1, Some(signer), &sealed, refs);
-    b.seen = Some(BTreeMap::new());
+    let mut b = Batch::new(workspace, replica, at.number, Some(signer), &sealed, refs);
+    b.seen = Some(at.seen);
     b.sign(key);
-    let path = format!("logs/{replica}/000000000001");
+    let path = format!("logs/{replica}/{:012}", at.number);
     remote.put_raw(&path, Bytes::from(b.to_bytes())).unwrap();
-    path
+    (path, prev.unwrap())
 }
 
 /// A DSSE envelope of `payload` (canonical JSON) and the digest of its payload.
@@ -564,4 +593,91 @@ fn an_identity_of_one_replica_cannot_write_anothers_log() {
     }
     sync_all(&[&a, &b, &c], &place, 2);
     assert_agree(&[&a, &b, &c]);
+}
+
+/// A replica never un-applies, so the causal context its batches claim only grows along its
+/// chain: a batch saying its replica had applied fewer of another's operations than its previous
+/// batch said (as a stolen key would, to have its operations judged concurrent with a
+/// revocation), or none at all (an older format after a newer one), is quarantined everywhere.
+#[test]
+fn a_causal_context_that_shrinks_along_a_chain_is_quarantined() {
+    let place = Place::folder();
+    let a = Ws::init();
+    let owner = a.identity("Priya Raman", &["author"]);
+    a.packet("Outage disclosure", &owner);
+    sync(&a, &place);
+    let ra = replica_of(&a);
+    let (a_seq, _, a_lamport) = head_of(&a, &ra);
+    let ws_id = workspace_of(&a);
+    let key = SigningKey::from_bytes(&[9; 32]);
+    let public = key.verifying_key();
+    let id = countersign_signing::fingerprint(&public);
+    let identity = json!({
+        "id": id, "name": "Sam Forger", "roles": ["author"], "kind": "human",
+        "public_key": hex(public.as_bytes()), "created_at": AT,
+    })
+    .to_string();
+    let replica = "5".repeat(32);
+    let packet = |n: u32| {
+        json!({ "id": format!("{n:032}"), "title": format!("Packet {n}"), "owner": id, "created_at": AT })
+            .to_string()
+    };
+    // Batch 1 had applied all of A; batch 2 says it had applied nothing of A.
+    let (_, h1) = forge_at(
+        &place,
+        &ws_id,
+        &replica,
+        &id,
+        &key,
+        vec![("identity.created", identity, a_lamport + 1)],
+        vec![],
+        At {
+            number: 1,
+            seq: 1,
+            prev: None,
+            seen: BTreeMap::from([(ra.clone(), a_seq)]),
+        },
+    );
+    let (shrunk, _) = forge_at(
+        &place,
+        &ws_id,
+        &replica,
+        &id,
+        &key,
+        vec![("packet.created", packet(1), a_lamport + 2)],
+        vec![],
+        At {
+            number: 2,
+            seq: 2,
+            prev: Some(h1.clone()),
+            seen: BTreeMap::new(),
+        },
+    );
+    let b = join(&place);
+    for ws in [&a, &b] {
+        assert_quarantined(ws, &place, &[(&shrunk, "fewer than the")]);
+        assert!(!ws.json(["packet", "list"]).to_string().contains("Packet 1"));
+    }
+    // The same batch with a context that grows applies.
+    let (grown, _) = forge_at(
+        &place,
+        &ws_id,
+        &replica,
+        &id,
+        &key,
+        vec![("packet.created", packet(2), a_lamport + 2)],
+        vec![],
+        At {
+            number: 3,
+            seq: 2,
+            prev: Some(h1),
+            seen: BTreeMap::from([(ra.clone(), a_seq)]),
+        },
+    );
+    for ws in [&a, &b] {
+        let r = sync(ws, &place);
+        assert!(!quarantined(&r).iter().any(|(o, _)| *o == grown), "{r}");
+        assert!(ws.json(["packet", "list"]).to_string().contains("Packet 2"));
+    }
+    assert_agree(&[&a, &b]);
 }

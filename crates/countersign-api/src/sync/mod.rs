@@ -834,6 +834,16 @@ impl Workspace {
                     stop!(BatchState::Quarantined(why.clone()), behind(&why));
                     continue;
                 }
+                // A replica never un-applies: what it says it had applied only grows along its
+                // chain. (Otherwise it could claim not to have seen a revocation it had pushed
+                // past, and have its operations judged as made concurrently with it.)
+                if let Some(prev) = &have_hash
+                    && let Some(before) = tx.reader().event_seen(prev)?
+                    && let Err(why) = seen_grows(&before, fetched[bi].batch.seen.as_ref(), &e)
+                {
+                    stop!(BatchState::Quarantined(why.clone()), behind(&why));
+                    continue;
+                }
                 // Causal delivery: nothing applies before what its replica had applied when it
                 // made it, so every replica judges it knowing the same past.
                 let seen = fetched[bi].batch.seen_counts();
@@ -1306,6 +1316,35 @@ fn verify_event(read: countersign_store::Reader<'_>, e: &Event) -> std::result::
         actor,
         &format!("event #{} ({}) is made by", e.replica_seq, e.kind),
     )
+}
+
+/// The causal context of `e`'s batch must cover its replica's previous operation's: every
+/// replica's count at least as high, and present at all (an older format, with none, may not
+/// follow one that had it).
+fn seen_grows(
+    before: &BTreeMap<String, u64>,
+    now: Option<&BTreeMap<String, u64>>,
+    e: &Event,
+) -> std::result::Result<(), String> {
+    let Some(now) = now else {
+        return Err(format!(
+            "event #{} ({}) comes in a batch with no causal context (an older format), after operations of replica {} that had one",
+            e.replica_seq, e.kind, e.replica
+        ));
+    };
+    match before
+        .iter()
+        .find(|(r, n)| now.get(r.as_str()).copied().unwrap_or(0) < **n)
+    {
+        Some((r, n)) => Err(format!(
+            "event #{} ({}) says replica {} had applied {} operations of replica {r}, fewer than the {n} its earlier operation said: a replica never un-applies",
+            e.replica_seq,
+            e.kind,
+            e.replica,
+            now.get(r.as_str()).copied().unwrap_or(0)
+        )),
+        None => Ok(()),
+    }
 }
 
 /// A replica's log is written by its own identities (those made on it): an identity made on
