@@ -681,3 +681,37 @@ fn a_causal_context_that_shrinks_along_a_chain_is_quarantined() {
     }
     assert_agree(&[&a, &b]);
 }
+
+/// A log object larger than any batch may be (64 MiB) is quarantined by its listed size, before
+/// a byte of it is fetched; the rest of the target syncs. (The file is sparse: it takes no disk.)
+#[test]
+fn an_oversized_log_object_is_refused_unread() {
+    let place = Place::folder();
+    let a = Ws::init();
+    let owner = a.identity("Priya Raman", &["author"]);
+    sync(&a, &place);
+    let path = format!("logs/{}/000000000001", "7".repeat(32));
+    let file = place.dir().join(&path);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::File::create(&file)
+        .unwrap()
+        .set_len(65 * 1024 * 1024)
+        .unwrap();
+    a.packet("Outage disclosure", &owner);
+    let b = join(&place);
+    for ws in [&a, &b] {
+        let r = sync(ws, &place);
+        let q = quarantined(&r);
+        assert!(
+            q.iter()
+                .any(|(o, why)| *o == path && why.contains("it was not fetched")),
+            "{r}"
+        );
+        assert!(r["pulled"]["bytes"].as_u64().unwrap() < 1024 * 1024, "{r}");
+    }
+    assert!(
+        b.json(["packet", "list"])
+            .to_string()
+            .contains("Outage disclosure")
+    );
+}

@@ -135,7 +135,8 @@ pub struct Remote {
     name: String,
     opts: TransferOptions,
     create_only: bool,
-    folder: bool,
+    /// The folder, for a folder target.
+    folder: Option<std::path::PathBuf>,
     /// A pause before every batch written and every object read: tests set
     /// `COUNTERSIGN_SYNC_TEST_DELAY_MS` to stop a sync part-way at a known point.
     delay: std::time::Duration,
@@ -191,80 +192,83 @@ impl Remote {
             .build()
             .map_err(|e| SyncError::Transfer(format!("cannot start the transfer runtime: {e}")))?;
         let name = spec.name();
-        let (store, root, folder): (Arc<dyn ObjectStore>, Path, bool) = match spec {
-            TargetSpec::Folder { path } => {
-                if path.exists() && !path.is_dir() {
-                    return Err(SyncError::Offline(format!(
-                        "{} is a file, not a folder: name the shared folder itself",
-                        path.display()
-                    )));
+        let (store, root, folder): (Arc<dyn ObjectStore>, Path, Option<std::path::PathBuf>) =
+            match spec {
+                TargetSpec::Folder { path } => {
+                    if path.exists() && !path.is_dir() {
+                        return Err(SyncError::Offline(format!(
+                            "{} is a file, not a folder: name the shared folder itself",
+                            path.display()
+                        )));
+                    }
+                    if !path.is_dir() {
+                        return Err(SyncError::Offline(format!(
+                            "the folder {} is not there (not created, not mounted or offline)",
+                            path.display()
+                        )));
+                    }
+                    let fs = LocalFileSystem::new_with_prefix(path)
+                        .map_err(|e| {
+                            SyncError::Offline(format!("the folder {}: {e}", path.display()))
+                        })?
+                        .with_fsync(true)
+                        .with_automatic_cleanup(true);
+                    (Arc::new(fs), Path::default(), Some(path.clone()))
                 }
-                if !path.is_dir() {
-                    return Err(SyncError::Offline(format!(
-                        "the folder {} is not there (not created, not mounted or offline)",
-                        path.display()
-                    )));
+                TargetSpec::S3(s) => {
+                    let key = std::env::var("AWS_ACCESS_KEY_ID")
+                        .ok()
+                        .filter(|k| !k.is_empty());
+                    let secret = std::env::var("AWS_SECRET_ACCESS_KEY")
+                        .ok()
+                        .filter(|k| !k.is_empty());
+                    let (Some(key), Some(secret)) = (key, secret) else {
+                        return Err(SyncError::NoCredentials);
+                    };
+                    let mut b = AmazonS3Builder::new()
+                        .with_bucket_name(&s.bucket)
+                        .with_region(&s.region)
+                        .with_access_key_id(key)
+                        .with_secret_access_key(secret)
+                        .with_retry(RetryConfig {
+                            backoff: BackoffConfig {
+                                init_backoff: std::time::Duration::from_millis(100),
+                                max_backoff: std::time::Duration::from_secs(10),
+                                base: 2.0,
+                            },
+                            max_retries: opts.retries,
+                            retry_timeout: opts.retry_timeout,
+                        })
+                        .with_client_options(
+                            ClientOptions::new()
+                                .with_timeout(opts.timeout)
+                                .with_connect_timeout(
+                                    opts.timeout.min(std::time::Duration::from_secs(10)),
+                                )
+                                .with_allow_http(true)
+                                .with_pool_max_idle_per_host(opts.concurrency.max(1)),
+                        );
+                    if let Ok(token) = std::env::var("AWS_SESSION_TOKEN")
+                        && !token.is_empty()
+                    {
+                        b = b.with_token(token);
+                    }
+                    if let Some(e) = &s.endpoint {
+                        b = b.with_endpoint(e).with_virtual_hosted_style_request(false);
+                    }
+                    let store = b
+                        .build()
+                        .map_err(|e| SyncError::BadTarget(format!("{}: {e}", spec.name())))?;
+                    let root = if s.prefix.is_empty() {
+                        Path::default()
+                    } else {
+                        Path::parse(&s.prefix).map_err(|e| {
+                            SyncError::BadTarget(format!("the prefix `{}`: {e}", s.prefix))
+                        })?
+                    };
+                    (Arc::new(store), root, None)
                 }
-                let fs = LocalFileSystem::new_with_prefix(path)
-                    .map_err(|e| SyncError::Offline(format!("the folder {}: {e}", path.display())))?
-                    .with_fsync(true)
-                    .with_automatic_cleanup(true);
-                (Arc::new(fs), Path::default(), true)
-            }
-            TargetSpec::S3(s) => {
-                let key = std::env::var("AWS_ACCESS_KEY_ID")
-                    .ok()
-                    .filter(|k| !k.is_empty());
-                let secret = std::env::var("AWS_SECRET_ACCESS_KEY")
-                    .ok()
-                    .filter(|k| !k.is_empty());
-                let (Some(key), Some(secret)) = (key, secret) else {
-                    return Err(SyncError::NoCredentials);
-                };
-                let mut b = AmazonS3Builder::new()
-                    .with_bucket_name(&s.bucket)
-                    .with_region(&s.region)
-                    .with_access_key_id(key)
-                    .with_secret_access_key(secret)
-                    .with_retry(RetryConfig {
-                        backoff: BackoffConfig {
-                            init_backoff: std::time::Duration::from_millis(100),
-                            max_backoff: std::time::Duration::from_secs(10),
-                            base: 2.0,
-                        },
-                        max_retries: opts.retries,
-                        retry_timeout: opts.retry_timeout,
-                    })
-                    .with_client_options(
-                        ClientOptions::new()
-                            .with_timeout(opts.timeout)
-                            .with_connect_timeout(
-                                opts.timeout.min(std::time::Duration::from_secs(10)),
-                            )
-                            .with_allow_http(true)
-                            .with_pool_max_idle_per_host(opts.concurrency.max(1)),
-                    );
-                if let Ok(token) = std::env::var("AWS_SESSION_TOKEN")
-                    && !token.is_empty()
-                {
-                    b = b.with_token(token);
-                }
-                if let Some(e) = &s.endpoint {
-                    b = b.with_endpoint(e).with_virtual_hosted_style_request(false);
-                }
-                let store = b
-                    .build()
-                    .map_err(|e| SyncError::BadTarget(format!("{}: {e}", spec.name())))?;
-                let root = if s.prefix.is_empty() {
-                    Path::default()
-                } else {
-                    Path::parse(&s.prefix).map_err(|e| {
-                        SyncError::BadTarget(format!("the prefix `{}`: {e}", s.prefix))
-                    })?
-                };
-                (Arc::new(store), root, false)
-            }
-        };
+            };
         Ok(Remote {
             rt,
             store,
@@ -289,7 +293,7 @@ impl Remote {
 
     /// Whether the target is a folder.
     pub fn is_folder(&self) -> bool {
-        self.folder
+        self.folder.is_some()
     }
 
     /// Use create-only puts (only where the target honours them).
@@ -367,7 +371,7 @@ impl Remote {
 
     fn unreachable(&self, what: &str, e: object_store::Error) -> SyncError {
         let text = e.to_string();
-        if self.folder && matches!(e, object_store::Error::NotFound { .. }) {
+        if self.folder.is_some() && matches!(e, object_store::Error::NotFound { .. }) {
             return SyncError::Offline(format!("{}: {what}: {text}", self.name));
         }
         let lower = text.to_ascii_lowercase();
@@ -481,7 +485,7 @@ impl Remote {
     fn list(&self, prefix: &Path, what: &str) -> Result<Vec<object_store::ObjectMeta>, SyncError> {
         let store = self.store.clone();
         let prefix = prefix.clone();
-        let folder = self.folder;
+        let folder = self.folder.is_some();
         let got = self.rt.block_on(async move {
             let mut out = Vec::new();
             let mut stream = store.list(Some(&prefix));
@@ -687,6 +691,13 @@ impl Remote {
     /// Write an object that must not replace another: create-only where honoured, else only
     /// after finding nothing there.
     fn put_log_like(&self, rel: &str, bytes: Bytes) -> Result<PutLog, SyncError> {
+        // In a folder, a directory at the name (made by hand or by a sync tool) cannot be
+        // written: it occupies the name like any object that is not ours.
+        if let Some(dir) = &self.folder
+            && dir.join(rel).is_dir()
+        {
+            return Ok(PutLog::Occupied(Bytes::new()));
+        }
         let path = self.path(rel);
         let store = self.store.clone();
         let create_only = self.create_only;
@@ -897,6 +908,19 @@ mod folder_tests {
             r.put_log(replica, 1, Bytes::from_static(b"x")).unwrap(),
             PutLog::Occupied(_)
         ));
+        // A directory at a batch's name, empty or not, occupies it (it failed the push as "the
+        // target is offline"), both ways of writing.
+        for (n, inside) in [(2, ""), (3, "/x")] {
+            std::fs::create_dir_all(tmp.path().join(format!("logs/{replica}/{n:012}{inside}")))
+                .unwrap();
+            for create_only in [false, true] {
+                r.use_create_only(create_only);
+                assert_eq!(
+                    r.put_log(replica, n, Bytes::from_static(b"y")).unwrap(),
+                    PutLog::Occupied(Bytes::new())
+                );
+            }
+        }
 
         // The marker: written once, then only read back.
         assert_eq!(r.read_marker().unwrap(), None);

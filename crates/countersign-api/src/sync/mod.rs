@@ -648,10 +648,29 @@ impl Workspace {
         if logs.is_empty() {
             return Ok(());
         }
+        let mut rows: Vec<SyncObjectRow> = Vec::new();
+        // A log object larger than any batch may be is refused by its listed size, before a
+        // byte of it is fetched.
+        let (logs, oversize): (Vec<LogObject>, Vec<LogObject>) = logs
+            .into_iter()
+            .partition(|l| l.size <= countersign_sync::batch::MAX_BATCH_BYTES as u64);
+        for l in oversize {
+            rows.push(SyncObjectRow {
+                path: l.path.clone(),
+                size: l.size,
+                tag: l.tag.clone(),
+                status: "quarantined".to_owned(),
+                reason: Some(format!(
+                    "it is {} bytes, over the {}-byte limit of a batch; it was not fetched",
+                    l.size,
+                    countersign_sync::batch::MAX_BATCH_BYTES
+                )),
+                at: now,
+            });
+        }
         let paths: Vec<String> = logs.iter().map(|l| l.path.clone()).collect();
         let total: u64 = logs.iter().map(|l| l.size).sum();
         let got = remote.get_many(&paths, progress, total);
-        let mut rows: Vec<SyncObjectRow> = Vec::new();
         let row = |l: &LogObject, status: &str, reason: Option<String>| SyncObjectRow {
             path: l.path.clone(),
             size: l.size,
