@@ -47,7 +47,9 @@ pub const MAX_BATCH_BYTES: usize = 64 * 1024 * 1024;
 pub const MAX_BATCH_EVENTS: usize = 512;
 
 /// An object an event needs (revision content, an evidence file, an envelope, a bundle).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct ObjectRef {
     /// Digest of its bytes: the object lives at `objects/<hex>`.
@@ -57,7 +59,7 @@ pub struct ObjectRef {
 }
 
 /// One event as it travels (its replica is the batch's).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WireEvent {
     /// Position in the replica's chain.
@@ -83,7 +85,7 @@ pub struct WireEvent {
 }
 
 /// A signed op batch.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Batch {
     /// [`BATCH_FORMAT`].

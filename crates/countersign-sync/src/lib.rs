@@ -8,12 +8,14 @@
 //!   concurrent transfers with progress, create-only puts where honoured.
 //! - [`batch`]: signed op batches and everything about them that needs no key.
 //! - [`watch`]: a debounced watcher, polling and Ctrl-C, for continuous sync.
+//! - [`schema`]: JSON Schemas of the batch and marker formats (checked in under `schemas/`).
 //!
 //! This crate moves and checks bytes. Which events to push, and how a received event changes a
 //! workspace, is the façade's business (`countersign_api::sync`).
 
 pub mod batch;
 pub mod remote;
+pub mod schema;
 pub mod target;
 pub mod watch;
 

@@ -35,7 +35,7 @@ use crate::target::{TargetSpec, TransferOptions};
 use crate::{Phase, Progress, SyncError};
 
 /// The marker naming the workspace a target holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Marker {
     /// `countersign/sync/v1`.
     pub format: String,
