@@ -331,3 +331,42 @@ fn check_verifies_every_replicas_chain() {
         "{v}"
     );
 }
+
+/// A pull applies its events a chunk at a time, each chunk in its own transaction, so a large
+/// pull never holds the workspace for long. Cut at every event, a join of the demo workspace
+/// (threads, ledger moves, evidence, policy, manifests, approvals, runs) holds exactly what the
+/// origin holds, as a join in one chunk does.
+#[test]
+fn a_pull_applied_one_event_per_transaction_agrees() {
+    let place = Place::folder();
+    let demo = Ws::empty();
+    demo.json(["demo"]);
+    sync(&demo, &place);
+    let whole = join(&place);
+    let cut = Ws::empty();
+    let mut args = vec!["--json".to_owned(), "join".to_owned()];
+    args.extend(place.args());
+    let out = cut
+        .cmd(&args)
+        .env("COUNTERSIGN_SYNC_TEST_APPLY_CHUNK", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["report"]["quarantined"],
+        serde_json::json!([]),
+        "{report}"
+    );
+    assert_eq!(
+        report["report"]["waiting"],
+        serde_json::json!([]),
+        "{report}"
+    );
+    assert_agree(&[&demo, &whole, &cut]);
+    assert_eq!(holdings(&cut), holdings(&demo));
+}

@@ -813,8 +813,13 @@ impl Workspace {
         let mut applied_ops = 0u64;
         let mut kept: Vec<String> = Vec::new();
         let mut touched = apply::Touched::default();
-        self.store.write(|tx| -> Result<()> {
-            for (bi, ei) in queue {
+        // Applied a chunk at a time, each in its own transaction, so that a large pull never
+        // holds the workspace for long (the app's commands wait meanwhile). A pass cut short
+        // keeps what it applied; the next one fetches the same batches and passes over the events
+        // it holds.
+        for chunk in queue.chunks(apply_chunk()) {
+            self.store.write(|tx| -> Result<()> {
+            for &(bi, ei) in chunk {
                 if !matches!(
                     fetched[bi].state,
                     BatchState::Unchecked | BatchState::Verified
@@ -932,7 +937,11 @@ impl Workspace {
                     Err(apply::ApplyError::Local(err)) => return Err(err),
                 }
             }
-            touched.rederive(tx)?;
+            std::mem::take(&mut touched).rederive(tx)?;
+            Ok(())
+            })?;
+        }
+        self.store.write(|tx| -> Result<()> {
             for f in fetched.iter_mut() {
                 // Passed over (or left waiting) while another batch's events took its positions
                 // this pass: it is one of them only if its events are the ones now held.
@@ -1280,6 +1289,16 @@ fn key_of(
         return Err(format!("{who} is not the fingerprint of its key"));
     }
     Ok(key)
+}
+
+/// How many events a pull applies in one transaction: 256, or fewer when the tests ask
+/// (`COUNTERSIGN_SYNC_TEST_APPLY_CHUNK`, to cut a pull at every event).
+fn apply_chunk() -> usize {
+    std::env::var("COUNTERSIGN_SYNC_TEST_APPLY_CHUNK")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| (1..=256).contains(n))
+        .unwrap_or(256)
 }
 
 /// Check a batch's signature when its first new event is about to apply: the signer (whoever
