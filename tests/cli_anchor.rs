@@ -294,3 +294,29 @@ fn a_quote_not_in_the_revision_is_refused_and_nothing_is_written() {
     assert!(err.contains("empty"), "{err}");
     ws.assert_unchanged(&before, "quotes not found");
 }
+
+/// A quote typed on one line where the revision breaks the line is anchored on the revision's
+/// own wording (it was refused as not found: the app maps selections, but the CLI takes what was
+/// typed). The annotation shows the text as it reads, at its exact position.
+#[test]
+fn a_quote_typed_across_a_line_break_is_anchored_on_the_revisions_wording() {
+    let Cast {
+        ws,
+        owner,
+        reviewer,
+        packet,
+        ..
+    } = Cast::new();
+    let text = "Restoration: service was fully\nrestored at 14:05 UTC.\n";
+    let r1 = ws.revise(&packet, text, &owner);
+    let id = ws.raise(&packet, &r1, "service was fully restored", &reviewer, false);
+    let o = ws.objection(&packet, &id, Some(&r1));
+    assert_eq!(o["anchor_state"], "anchored", "{o}");
+    assert_eq!(o["quote"], "service was fully\nrestored");
+    assert_eq!(o["position"], at(text, "service was fully\nrestored", 0));
+    ws.comment(&packet, &r1, "fully   restored at", &reviewer);
+    assert_eq!(
+        ws.threads(&packet, Some(&r1))[0]["position"],
+        at(text, "fully\nrestored at", 0)
+    );
+}

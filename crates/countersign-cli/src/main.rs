@@ -546,7 +546,8 @@ struct Anchoring {
     /// The revision whose wording is quoted.
     #[arg(long)]
     revision: String,
-    /// The exact wording.
+    /// The wording, as it reads in the revision (line breaks and runs of spaces may be typed as
+    /// single spaces).
     #[arg(long)]
     quote: String,
     /// Which occurrence of the quote, when it appears more than once (1-based).

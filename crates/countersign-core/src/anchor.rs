@@ -158,6 +158,10 @@ pub enum AnchorError {
 /// Occurrences are matched byte for byte and overlapping ones count (`"aa"` occurs twice in
 /// `"aaa"`). An `occurrence` of 0 is taken as 1. A quote that is empty or only whitespace is
 /// [`AnchorError::EmptyQuote`].
+///
+/// A quote that does not occur byte for byte but whose words do, with other whitespace between
+/// them (typed on one line where the text breaks the line, say), is found in the text with its
+/// whitespace folded (rule 1), and anchored on the text's own wording, line break and all.
 pub fn anchor_quote(
     text: &str,
     quote: &str,
@@ -167,17 +171,32 @@ pub fn anchor_quote(
         return Err(AnchorError::EmptyQuote);
     }
     let hits = find_overlapping(text, quote);
+    if !hits.is_empty() {
+        let b0 = nth_hit(&hits, occurrence)?;
+        let start = count_chars(&text.as_bytes()[..b0]);
+        return Ok((make_anchor(text, b0, b0 + quote.len(), start), hits.len()));
+    }
+    let needle = fold_small(&[quote.trim_matches(char::is_whitespace)]);
+    let folded = Folded::new(text);
+    let hay = Haystack::folded(&folded);
+    let hits = find_overlapping(hay.hay, &needle);
     if hits.is_empty() {
         return Err(AnchorError::QuoteNotFound);
     }
-    let Some(&b0) = hits.get(occurrence.max(1) - 1) else {
-        return Err(AnchorError::OccurrenceOutOfRange {
+    let f = nth_hit(&hits, occurrence)?;
+    let (b0, b1) = (hay.to_text(f), hay.to_text(f + needle.len()));
+    let start = count_chars(&text.as_bytes()[..b0]);
+    Ok((make_anchor(text, b0, b1, start), hits.len()))
+}
+
+/// The `occurrence`-th (1-based; 0 taken as 1) of `hits`.
+fn nth_hit(hits: &[usize], occurrence: usize) -> Result<usize, AnchorError> {
+    hits.get(occurrence.max(1) - 1)
+        .copied()
+        .ok_or(AnchorError::OccurrenceOutOfRange {
             found: hits.len(),
             asked: occurrence,
-        });
-    };
-    let start = count_chars(&text.as_bytes()[..b0]);
-    Ok((make_anchor(text, b0, b0 + quote.len(), start), hits.len()))
+        })
 }
 
 /// The anchor for a byte range of `text` (both ends on char boundaries).

@@ -631,3 +631,32 @@ fn whitespace_only_quote_is_matched_byte_for_byte_with_its_context() {
         .replace("Payment is", "Payments are");
     assert_eq!(both(&gap, &new), Resolution::Outdated);
 }
+
+/// A quote typed on one line where the text breaks the line (or with other spacing) anchors on
+/// the text's own wording, line break and all; an exact occurrence still wins, and occurrences
+/// are counted in the folded text.
+#[test]
+fn a_quote_typed_across_a_line_break_anchors_on_the_texts_wording() {
+    let text =
+        "Postings were applied once the service was fully\nrestored. It was fully  restored.\n";
+    let (a, count) = anchor_quote(text, "service was fully restored", 1).unwrap();
+    assert_eq!(count, 1);
+    assert_eq!(a.quote, "service was fully\nrestored");
+    assert_eq!(text_at(text, &a), "service was fully\nrestored");
+    let (b, count) = anchor_quote(text, "fully restored", 2).unwrap();
+    assert_eq!(count, 2);
+    assert_eq!(b.quote, "fully  restored");
+    assert_eq!(text_at(text, &b), "fully  restored");
+    assert_eq!(
+        anchor_quote(text, "fully restored", 3),
+        Err(AnchorError::OccurrenceOutOfRange { found: 2, asked: 3 })
+    );
+    // An exact occurrence is taken as it is.
+    let (c, count) =
+        anchor_quote("a fully restored b fully\nrestored", "fully restored", 1).unwrap();
+    assert_eq!((c.quote.as_str(), count), ("fully restored", 1));
+    assert_eq!(
+        anchor_quote(text, "fully   restoredx", 1),
+        Err(AnchorError::QuoteNotFound)
+    );
+}
