@@ -583,8 +583,9 @@ fn an_identity_of_one_replica_cannot_write_anothers_log() {
         let q = quarantined(&r);
         assert!(
             q.iter().any(|(o, why)| *o == forged
-                && why.contains("an identity of replica")
-                && why.contains("operations are made by its own identities")),
+                && why.contains(&format!(
+                    "signed by {mallory}, which is not an identity replica"
+                ))),
             "{r}"
         );
         let titles = ws.json(["packet", "list"]).to_string();
@@ -714,4 +715,68 @@ fn an_oversized_log_object_is_refused_unread() {
             .to_string()
             .contains("Outage disclosure")
     );
+}
+
+/// Regression (review of the rule above): a brand-new key cannot take another replica's log by
+/// introducing itself there. A batch at replica A's next position holding an `identity.created`
+/// for a fresh key and an operation by it, signed by that key, is quarantined everywhere (A
+/// already has identities, and its batches are signed by one of them); A's own batch applies.
+#[test]
+fn a_fresh_key_cannot_introduce_itself_into_anothers_log() {
+    let place = Place::folder();
+    let a = Ws::init();
+    let owner = a.identity("Priya Raman", &["author"]);
+    a.packet("Outage disclosure", &owner);
+    sync(&a, &place);
+    let ra = replica_of(&a);
+    let (seq, hash, lamport) = head_of(&a, &ra);
+    let number = place.logs_of(&ra).len() as u64 + 1;
+    let ws_id = workspace_of(&a);
+    let key = SigningKey::from_bytes(&[13; 32]);
+    let public = key.verifying_key();
+    let y = countersign_signing::fingerprint(&public);
+    let identity = json!({
+        "id": y, "name": "Yves Intruder", "roles": ["author"], "kind": "human",
+        "public_key": hex(public.as_bytes()), "created_at": AT,
+    })
+    .to_string();
+    let packet = json!({ "id": "8".repeat(32), "title": "Hijack", "owner": y, "created_at": AT })
+        .to_string();
+    let (forged, _) = forge_at(
+        &place,
+        &ws_id,
+        &ra,
+        &y,
+        &key,
+        vec![
+            ("identity.created", identity, lamport + 1),
+            ("packet.created", packet, lamport + 2),
+        ],
+        vec![],
+        At {
+            number,
+            seq: seq + 1,
+            prev: Some(hash),
+            seen: BTreeMap::new(),
+        },
+    );
+    // A makes a new identity of its own (which may not sign the batch that makes it) and work.
+    let marcus = a.identity("Marcus Ellery", &["author"]);
+    a.packet("Real work", &marcus);
+    sync(&a, &place);
+    let b = join(&place);
+    let r = sync(&b, &place);
+    assert!(
+        quarantined(&r)
+            .iter()
+            .any(|(o, why)| *o == forged && why.contains("not an identity replica")),
+        "{r}"
+    );
+    let titles = b.json(["packet", "list"]).to_string();
+    assert!(
+        titles.contains("Real work") && !titles.contains("Hijack"),
+        "{titles}"
+    );
+    sync_all(&[&a, &b], &place, 2);
+    assert_agree(&[&a, &b]);
 }

@@ -915,7 +915,11 @@ impl Workspace {
                 }
                 let outcome = tx.savepoint(
                     || -> std::result::Result<apply::Outcome, apply::ApplyError> {
-                        tx.insert_event_seen(&e, fetched[bi].batch.seen.as_ref())?;
+                        // Storing the event itself never refuses it: a position taken meanwhile
+                        // (another process syncing at once) fails the pass, and the next one
+                        // passes over what it holds.
+                        tx.insert_event_seen(&e, fetched[bi].batch.seen.as_ref())
+                            .map_err(|err| apply::ApplyError::Local(err.into()))?;
                         apply::apply(tx, &e, &objects, &mut touched)
                     },
                 );
@@ -1314,7 +1318,22 @@ fn verify_batch(
     };
     let key = key_of(read, signer, &batch.events())?;
     batch.verify_batch_signature(&key).map_err(|e| e.0)?;
-    made_on(read, &batch.replica, signer, "the batch is signed by")?;
+    // Once its replica has identities, a batch is signed by one of them, made before it: a
+    // signer the batch itself introduces could be anyone's fresh key.
+    if read
+        .replica_has_identities(&batch.replica)
+        .map_err(|e| e.to_string())?
+        && read
+            .identity_home(signer)
+            .map_err(|e| e.to_string())?
+            .as_deref()
+            != Some(batch.replica.as_str())
+    {
+        return Err(format!(
+            "the batch is signed by {signer}, which is not an identity replica {} already had: once a replica has identities, its batches are signed by one of them",
+            batch.replica
+        ));
+    }
     let start = batch.events.first().map_or(1, |e| e.replica_seq);
     let past = causal::Past::new(&batch.replica, start, batch.seen_counts());
     let bound = causal::binding_revocation(read, &past, signer).map_err(|e| e.to_string())?;
@@ -1364,6 +1383,9 @@ fn seen_grows(
     now: Option<&BTreeMap<String, u64>>,
     e: &Event,
 ) -> std::result::Result<(), String> {
+    if before.is_empty() {
+        return Ok(());
+    }
     let Some(now) = now else {
         return Err(format!(
             "event #{} ({}) comes in a batch with no causal context (an older format), after operations of replica {} that had one",

@@ -159,10 +159,19 @@ pub(crate) fn next_batch(
         .into_iter()
         .chain(locals.iter().map(|(i, _)| i))
         .collect::<Vec<_>>();
+    // Once this replica has identities, its batches are signed by one made before the batch
+    // (every other replica refuses a signer the batch itself introduces: anyone could introduce
+    // a key of their own); its very first identities may sign the batch that makes them.
+    let established = locals.iter().any(|(_, at)| *at < first.replica_seq);
+    let limit = if established {
+        first.replica_seq - 1
+    } else {
+        last
+    };
     let mut signer = None;
     for c in candidates {
         let made = locals.iter().find(|(i, _)| i.id == c.id).map(|(_, at)| *at);
-        if made.is_some_and(|at| at <= last)
+        if made.is_some_and(|at| at <= limit)
             && causal::binding_revocation(read, &past, &c.id)?.is_none()
         {
             signer = Some(c.clone());
