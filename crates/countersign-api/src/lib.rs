@@ -15,6 +15,8 @@ mod error;
 mod packets;
 mod release;
 mod runs;
+#[cfg(test)]
+mod schemas;
 pub mod sync;
 
 use std::collections::HashMap;
